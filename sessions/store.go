@@ -1,0 +1,65 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/dmr-go/dmr/pyjson"
+)
+
+// Errors returned by stores. Callers branch on them with errors.Is.
+var (
+	// ErrNotFound: no live session under this key (missing or expired). On Save
+	// it is Django's UpdateError: the row was deleted meanwhile (a concurrent
+	// logout, for example).
+	ErrNotFound = errors.New("sessions: session not found")
+	// ErrKeyExists: Create found the key already taken (Django's CreateError).
+	ErrKeyExists = errors.New("sessions: session key already exists")
+	// ErrConflict: Save's compare-and-swap failed because another request saved
+	// the session after this one loaded it.
+	ErrConflict = errors.New("sessions: session changed concurrently")
+)
+
+// Record is one stored session.
+type Record struct {
+	// Key is the session key: 32 characters of [a-z0-9] for keys this package
+	// makes; stores accept any key of up to 40 characters.
+	Key string
+	// Data is the session dict. Stores must not modify it.
+	Data *pyjson.Object
+	// Expiry is when the session expires (Django's expire_date). Stores that
+	// have a TTL use Expiry minus now.
+	Expiry time.Time
+	// Version identifies the stored state this record was loaded from, for
+	// compare-and-swap. It is opaque to callers: the db stores use the stored
+	// session_data text, the Redis store the stored value bytes. Empty for a
+	// record that was not loaded.
+	Version string
+}
+
+// Store keeps sessions. Implementations must be safe for concurrent use.
+//
+// The contract mirrors Django's SessionBase backend methods, plus
+// compare-and-swap on Save so that concurrent requests do not overwrite each
+// other's changes.
+type Store interface {
+	// Load returns the live session under key, with its Version set, or
+	// ErrNotFound when it is missing or expired.
+	Load(ctx context.Context, key string) (Record, error)
+	// Create stores a new session; ErrKeyExists when the key is taken.
+	// It returns the Version of what it stored.
+	Create(ctx context.Context, r Record) (version string, err error)
+	// Save replaces the session under r.Key if its stored Version still equals
+	// r.Version (when r.Version is empty, it replaces unconditionally). It
+	// returns ErrConflict when the stored version differs and ErrNotFound when
+	// the session no longer exists. It returns the new Version.
+	Save(ctx context.Context, r Record) (version string, err error)
+	// Delete removes the session under key; a missing key is not an error.
+	Delete(ctx context.Context, key string) error
+	// Exists reports whether a live session is stored under key.
+	Exists(ctx context.Context, key string) (bool, error)
+	// ClearExpired removes expired sessions, for stores that keep them
+	// (Django's clear_expired); others return nil.
+	ClearExpired(ctx context.Context) error
+}
