@@ -63,3 +63,14 @@ type Store interface {
 	// (Django's clear_expired); others return nil.
 	ClearExpired(ctx context.Context) error
 }
+
+// Codec turns session data into the text Django keeps in
+// django_session.session_data (signed, optionally compressed JSON) and back.
+// The db and cached_db stores use it; stores that keep the dict itself (the
+// Redis cache store pickles it) do not.
+type Codec interface {
+	Encode(data *pyjson.Object) (string, error)
+	// Decode verifies and decodes s. Any failure is an error; callers treat
+	// it as an empty session, as Django does.
+	Decode(s string) (*pyjson.Object, error)
+}
