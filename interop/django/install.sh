@@ -1,0 +1,180 @@
+#!/bin/sh
+# Installs the three Django versions the interop suite runs against, with
+# Debian's /usr/bin/python3:
+#
+#   3.2.x  Debian bookworm's python3-django, installed system-wide with apt-get
+#   4.2.x  Debian trixie's python3-django, unpacked into $CACHE/4.2
+#   5.2.x  Debian sid's python3-django, unpacked into $CACHE/5.2
+#
+# 4.2 and 5.2 are fetched with `apt-get download` through a private sources
+# list and private apt state, so the system's sources are never changed; they
+# are unpacked with `dpkg -x` (nothing is installed). Each version is pinned by
+# major.minor: when a Debian suite moves on, this script fails and names what
+# it found.
+#
+# Idempotent: a cache that already holds the right version is kept.
+#
+# Environment:
+#   DMR_DJANGO_CACHE   where 4.2 and 5.2 go (default $HOME/.cache/dmr/django)
+#   DMR_DEBIAN_MIRROR  Debian mirror URL (default: the one the system's own
+#                      apt sources use, else http://deb.debian.org/debian)
+#   DMR_DJANGO_SKIP_APT=1  do not apt-get install the system packages (3.2)
+set -eu
+
+PY=/usr/bin/python3
+CACHE=${DMR_DJANGO_CACHE:-${HOME:-/root}/.cache/dmr/django}
+
+die() { echo "install.sh: $*" >&2; exit 1; }
+log() { echo "install.sh: $*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"
+	elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+	else die "need root (or sudo) for: $*"
+	fi
+}
+
+# django_version [PYTHONPATH] prints django's version as seen by $PY.
+django_version() {
+	PYTHONPATH=${1:-} "$PY" -c 'import django; print(django.get_version())' 2>/dev/null || true
+}
+
+# check_startup DIR prints nothing when Django from DIR (or the system) can set
+# itself up, imports what its session, auth and CSRF code needs, and reports
+# the error otherwise.
+check_startup() {
+	PYTHONPATH=${1:-} "$PY" - <<'PYEOF' 2>&1 || true
+import django
+from django.conf import settings
+settings.configure(
+    SECRET_KEY="x" * 50, USE_TZ=True,
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+)
+# Django's declared minimum versions of asgiref and sqlparse must be met by the
+# copies on the path (Debian builds declare no versions; the wheel metadata does).
+import importlib.metadata as md, re
+def vt(v):
+    return tuple(int(x) for x in re.findall(r"\d+", v)[:3])
+for req in md.distribution("django").requires or []:
+    m = re.match(r"^(asgiref|sqlparse)\s*\(?([^;]*)", req)
+    if not m:
+        continue
+    have = md.version(m.group(1))
+    for op, v in re.findall(r"(>=|<)\s*([\d.]+)", m.group(2)):
+        if (op == ">=" and vt(have) < vt(v)) or (op == "<" and vt(have) >= vt(v)):
+            raise SystemExit("Django %s needs %s %s%s, found %s" % (django.get_version(), m.group(1), op, v, have))
+django.setup()
+import django.contrib.sessions.backends.db, django.contrib.sessions.backends.signed_cookies
+import django.contrib.auth.hashers, django.middleware.csrf, django.test.client
+import django.core.handlers.asgi, django.db.backends.sqlite3.base
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+PYEOF
+}
+
+[ -x "$PY" ] || die "$PY not found (Debian's python3 is required)"
+
+# --- 3.2 from the system's own sources -------------------------------------
+if [ "${DMR_DJANGO_SKIP_APT:-}" != 1 ]; then
+	pkgs="python3-django python3-redis python3-argon2 python3-bcrypt python3-psycopg2"
+	missing=""
+	for p in $pkgs; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+	done
+	if [ -n "$missing" ]; then
+		log "apt-get install$missing"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing >/dev/null 2>&1 || {
+			as_root apt-get update >/dev/null
+			as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y $missing
+		}
+	fi
+fi
+v=$(django_version)
+case "$v" in
+3.2.*) log "system Django $v ok" ;;
+"") die "system Django not importable by $PY (install python3-django from bookworm)" ;;
+*) die "system Django is $v, expected 3.2.x (Debian bookworm); the pin in this script must be updated" ;;
+esac
+
+# --- 4.2 and 5.2 from trixie and sid, privately ---------------------------
+mirror=${DMR_DEBIAN_MIRROR:-}
+if [ -z "$mirror" ]; then
+	# The first plain Debian archive URL in the system's apt sources (deb822 or
+	# one-line format), ignoring the security archive.
+	mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list 2>/dev/null |
+		sed 's/#.*//' | grep -E '^(URIs:|deb )' | grep -Eo 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
+	mirror=${mirror:-http://deb.debian.org/debian}
+fi
+mirror=${mirror%/}
+
+APTDIR=$CACHE/apt
+fetch_suite() { # suite ver
+	suite=$1 ver=$2
+	dest=$CACHE/$ver
+	if [ -f "$dest/.ok" ]; then
+		found=$(django_version "$(cat "$dest/.ok")")
+		case "$found" in
+		"$ver".*) log "Django $found ok in $dest"; return 0 ;;
+		esac
+		log "cache $dest holds '$found', refetching"
+	fi
+	mkdir -p "$APTDIR/$suite/lists/partial" "$APTDIR/$suite/cache/archives/partial" "$APTDIR/$suite/debs"
+	list=$APTDIR/$suite/sources.list
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$list"
+	opts="-o Dir::Etc::sourcelist=$list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$APTDIR/$suite/lists
+-o Dir::Cache=$APTDIR/$suite/cache -o Dir::State::status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0
+-o APT::Sandbox::User=root"
+	log "apt-get update ($suite, private lists in $APTDIR/$suite)"
+	# shellcheck disable=SC2086
+	if ! apt-get $opts update >/dev/null 2>"$APTDIR/$suite/update.err" ||
+		grep -Eq '^(E:|W: Failed to fetch|W: Some index files)' "$APTDIR/$suite/update.err"; then
+		cat "$APTDIR/$suite/update.err" >&2
+		die "apt-get update for $suite from $mirror failed"
+	fi
+	cand=$(apt-cache $opts policy python3-django 2>/dev/null | awk '/Candidate:/ {print $2}')
+	case "$cand" in
+	*:"$ver".* | "$ver".*) ;;
+	"" | "(none)") die "Debian $suite has no python3-django; expected $ver.x" ;;
+	*) die "Debian $suite now ships python3-django $cand, expected $ver.x; the pin in this script must be updated" ;;
+	esac
+	rm -rf "$APTDIR/$suite/debs"/*.deb
+	log "apt-get download python3-django=$cand python3-asgiref python3-sqlparse ($suite)"
+	# shellcheck disable=SC2086
+	(cd "$APTDIR/$suite/debs" && apt-get $opts download "python3-django=$cand" python3-asgiref python3-sqlparse >/dev/null) ||
+		die "apt-get download from $suite failed"
+	tmp=$dest.tmp
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	for d in "$APTDIR/$suite/debs"/python3-django_*.deb; do dpkg -x "$d" "$tmp/django"; done
+	for d in "$APTDIR/$suite/debs"/python3-asgiref_*.deb "$APTDIR/$suite/debs"/python3-sqlparse_*.deb; do
+		dpkg -x "$d" "$tmp/deps"
+	done
+	pp=$dest/django/usr/lib/python3/dist-packages
+	deps=$dest/deps/usr/lib/python3/dist-packages
+	rm -rf "$dest"
+	mv "$tmp" "$dest"
+	# Prefer the system's asgiref/sqlparse when Django starts with them; else
+	# use the suite's own.
+	path=$pp
+	err=$(check_startup "$path")
+	if [ -n "$err" ]; then
+		log "Django $ver does not start with bookworm's dependencies, using $suite's asgiref/sqlparse"
+		path=$pp:$deps
+		err=$(check_startup "$path")
+		[ -z "$err" ] || { echo "$err" >&2; die "Django $ver from $suite does not start with $PY"; }
+	fi
+	found=$(django_version "$path")
+	case "$found" in
+	"$ver".*) ;;
+	*) die "Django unpacked from $suite is '$found', expected $ver.x" ;;
+	esac
+	printf '%s' "$path" >"$dest/.ok"
+	log "Django $found ready: PYTHONPATH=$path"
+}
+
+fetch_suite trixie 4.2
+fetch_suite sid 5.2
+err=$(check_startup "")
+[ -z "$err" ] || { echo "$err" >&2; die "system Django 3.2 does not start"; }
+log "done"
