@@ -293,6 +293,13 @@ def cmd_signing_loads(a):
         return {"error": "%s: %s" % (type(e).__name__, e)}
 
 
+@command("json-roundtrip")
+def cmd_json_roundtrip(a):
+    """{texts: [...]} -> each parsed by json.loads and written again as Django's
+    JSONSerializer writes it (json.dumps with separators=(",", ":"))."""
+    return {"dumps": [json.dumps(json.loads(t), separators=(",", ":")) for t in a["texts"]]}
+
+
 # --- requests through the real middleware stack ----------------------------
 
 
