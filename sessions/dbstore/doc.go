@@ -1,0 +1,74 @@
+// Package dbstore keeps sessions in Django's own django_session table through
+// database/sql, on SQLite (modernc.org/sqlite, driver "sqlite", no cgo) and
+// PostgreSQL (github.com/jackc/pgx/v5/stdlib, driver "pgx").
+//
+// # Sharing the table with Django
+//
+// The table, its columns and its index names are exactly what Django's
+// sessions.0001_initial migration creates on each database (Django 3.2 to 6.1
+// never changed it), so a Go service and a Django site can use one table:
+//
+//	SQLite:     CREATE TABLE "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY,
+//	            "session_data" text NOT NULL, "expire_date" datetime NOT NULL)
+//	            CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_date")
+//	PostgreSQL: the same with "expire_date" timestamp with time zone, plus
+//	            CREATE INDEX "django_session_session_key_c0390e0f_like" ON "django_session"
+//	            ("session_key" varchar_pattern_ops)
+//
+// [Store.CreateTables] only creates what is missing, so it is safe on a
+// database Django has already migrated. The other way round, Django's migrate
+// refuses to create a table that already exists; run `manage.py migrate
+// --fake-initial` once on a database whose table was created from Go.
+//
+// session_data is the Codec's output (Django's signed, optionally compressed
+// JSON). On SQLite, Django (with USE_TZ=True) stores expire_date as the text
+// of a naive UTC datetime, "YYYY-MM-DD HH:MM:SS[.ffffff]", with the fraction
+// left out when it is zero, and compares it as text; this package writes and
+// compares exactly that shape (see [FormatSQLiteTime]). On PostgreSQL
+// expire_date is a timestamptz. Times are truncated to microseconds, the
+// precision of both databases.
+//
+// # Compare-and-swap
+//
+// Django saves by a blind UPDATE by key, so two requests that load one
+// session and each change a different key lose one of the changes. Here a
+// Record's Version is the session_data text it was loaded with, and Save is
+//
+//	UPDATE django_session SET session_data=?, expire_date=?
+//	WHERE session_key=? AND session_data=?
+//
+// When no row changes, Save looks the key up: a row that exists (with other
+// data) is sessions.ErrConflict, a missing row sessions.ErrNotFound (Django's
+// UpdateError: a concurrent logout deleted it). The session layer reloads and
+// re-applies its own changes on ErrConflict. No schema change is needed, so
+// Django keeps working on the same table (its own blind writes are still
+// detected by our compare-and-swap, though not the other way round).
+//
+// Create is INSERT … ON CONFLICT (session_key) DO NOTHING; no inserted row is
+// sessions.ErrKeyExists (Django's CreateError, whatever the existing row's
+// expiry).
+//
+// # Concurrency on SQLite
+//
+// SQLite allows one writer at a time. [OpenDB] opens SQLite files with
+// journal_mode=WAL (readers never block the writer and vice versa),
+// busy_timeout=5000 (a writer waits up to 5 s for the lock instead of
+// failing with SQLITE_BUSY), synchronous=NORMAL (safe with WAL; the last
+// transactions may roll back on power loss, never corrupt) and
+// _txlock=immediate (transactions take the write lock at BEGIN, which avoids
+// deadlock-style SQLITE_BUSY on lock upgrade). Every statement this package
+// runs outside CreateTables is a single autocommit statement. If you open the
+// database yourself, use the same settings; Django's SQLite backend sets none
+// of them but works with a WAL database.
+//
+// # Log out everywhere
+//
+// Django keeps the user id inside the signed session_data, so there is no index
+// to find one user's sessions. [Store.DeleteUserSessions] walks the whole table
+// in primary-key order in batches (keyset pagination, so it never holds a long
+// transaction or lock), decodes and verifies every row and deletes the
+// matching keys. Its cost is linear in the number of rows: one read of the
+// table plus an HMAC and a JSON decode per row (see docs/benchmarks.md for the
+// measured time on 100,000 rows). Run it from a background job for large
+// tables, or keep your own user→session index if you need it on every request.
+package dbstore

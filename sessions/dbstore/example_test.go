@@ -1,0 +1,71 @@
+package dbstore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dmr-go/dmr/pyjson"
+	"github.com/dmr-go/dmr/sessions"
+	"github.com/dmr-go/dmr/sessions/dbstore"
+)
+
+func ExampleOpen() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "dbstore-example")
+	defer os.RemoveAll(dir)
+
+	// The codec is Django's signed JSON in real use.
+	store, err := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: testCodec{}})
+	if err != nil {
+		panic(err)
+	}
+	defer store.Close()
+	if err := store.CreateTables(ctx); err != nil { // idempotent
+		panic(err)
+	}
+
+	data := pyjson.NewObject(1)
+	data.Set("_auth_user_id", "1")
+	rec := sessions.Record{Key: "examplekey0000000000000000000000", Data: data, Expiry: time.Now().Add(time.Hour)}
+	if _, err := store.Create(ctx, rec); err != nil {
+		panic(err)
+	}
+	loaded, err := store.Load(ctx, rec.Key)
+	if err != nil {
+		panic(err)
+	}
+	uid, _ := loaded.Data.Get("_auth_user_id")
+	fmt.Println("user", uid)
+
+	// Log the user out everywhere.
+	deleted, err := store.DeleteUserSessions(ctx, "1", "")
+	fmt.Println(len(deleted), err)
+	// Output:
+	// user 1
+	// 1 <nil>
+}
+
+func ExampleStore_Save() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "dbstore-example")
+	defer os.RemoveAll(dir)
+	store, _ := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: testCodec{}})
+	defer store.Close()
+	_ = store.CreateTables(ctx)
+	_, _ = store.Create(ctx, sessions.Record{Key: "examplekey0000000000000000000000", Data: pyjson.NewObject(0), Expiry: time.Now().Add(time.Hour)})
+
+	first, _ := store.Load(ctx, "examplekey0000000000000000000000")
+	second, _ := store.Load(ctx, "examplekey0000000000000000000000")
+	first.Data.Set("a", 1)
+	_, err := store.Save(ctx, first)
+	fmt.Println(err)
+	second.Data.Set("b", 2)
+	_, err = store.Save(ctx, second) // loaded before first's save
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// sessions: session changed concurrently
+}

@@ -1,0 +1,116 @@
+package dbstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// AuthUserIDKey is the session key under which Django's auth keeps the user's
+// primary key, as a string (str(user.pk)).
+const AuthUserIDKey = "_auth_user_id"
+
+// ScanBatch is how many rows DeleteUserSessions reads per query.
+const ScanBatch = 1000
+
+// UserSessionKeys returns the keys of all stored sessions (live or expired)
+// whose _auth_user_id equals userID, except the key keep (use "" to keep
+// none). It reads the whole table in primary-key order, ScanBatch rows per
+// query, decoding every row; rows that do not decode are skipped.
+func (s *Store) UserSessionKeys(ctx context.Context, userID, keep string) ([]string, error) {
+	var found []string
+	after := ""
+	for {
+		rows, err := s.db.QueryContext(ctx, s.q.scan, after, ScanBatch)
+		if err != nil {
+			return found, fmt.Errorf("dbstore: scan sessions: %w", err)
+		}
+		n := 0
+		for rows.Next() {
+			var key, data string
+			if err := rows.Scan(&key, &data); err != nil {
+				rows.Close()
+				return found, fmt.Errorf("dbstore: scan sessions: %w", err)
+			}
+			n++
+			after = key
+			if key == keep {
+				continue
+			}
+			obj, err := s.codec.Decode(data)
+			if err != nil {
+				continue
+			}
+			v, ok := obj.Get(AuthUserIDKey)
+			if ok && userIDEqual(v, userID) {
+				found = append(found, key)
+			}
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return found, fmt.Errorf("dbstore: scan sessions: %w", err)
+		}
+		if n < ScanBatch {
+			return found, nil
+		}
+	}
+}
+
+// userIDEqual compares a stored _auth_user_id (a string in Django; a number
+// if something else wrote it) with id.
+func userIDEqual(v any, id string) bool {
+	switch v := v.(type) {
+	case string:
+		return v == id
+	case int64:
+		return strconv.FormatInt(v, 10) == id
+	case json.Number:
+		return string(v) == id
+	}
+	return false
+}
+
+// DeleteUserSessions deletes every stored session of the user whose primary
+// key is userID ("log out everywhere"), except the session keep ("" for none),
+// and returns the deleted keys. See UserSessionKeys for what it costs.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, keep string) ([]string, error) {
+	keys, err := s.UserSessionKeys(ctx, userID, keep)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.DeleteKeys(ctx, keys); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// DeleteKeys deletes the rows under keys, in batches.
+func (s *Store) DeleteKeys(ctx context.Context, keys []string) error {
+	const batch = 500
+	for len(keys) > 0 {
+		n := min(batch, len(keys))
+		var b strings.Builder
+		b.WriteString(`DELETE FROM "django_session" WHERE session_key IN (`)
+		args := make([]any, n)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if s.d == Postgres {
+				b.WriteString("$" + strconv.Itoa(i+1))
+			} else {
+				b.WriteString("?")
+			}
+			args[i] = keys[i]
+		}
+		b.WriteString(")")
+		if _, err := s.db.ExecContext(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("dbstore: delete sessions: %w", err)
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
