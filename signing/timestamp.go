@@ -314,4 +314,3 @@ func objectOptions(o Options) Options {
 	}
 	return o
 }
-
