@@ -1,0 +1,95 @@
+package interop_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/dmr-go/dmr/internal/djangotest"
+	"github.com/dmr-go/dmr/internal/testenv"
+	"github.com/dmr-go/dmr/pyjson"
+)
+
+// forVersions runs f for each Django version, in parallel.
+func forVersions(t *testing.T, f func(t *testing.T, v string)) {
+	for _, v := range djangotest.Versions() {
+		t.Run(v, func(t *testing.T) {
+			t.Parallel()
+			f(t, v)
+		})
+	}
+}
+
+// database is one database shared by Django and Go.
+type database struct {
+	Kind string // "sqlite" or "postgres"
+	URL  string // sqlite:PATH or a postgres:// URL; Django and dbstore.Open read both
+}
+
+func newDatabase(t *testing.T, kind string) database {
+	t.Helper()
+	switch kind {
+	case "sqlite":
+		return database{kind, "sqlite:" + filepath.Join(t.TempDir(), "shared.sqlite3")}
+	case "postgres":
+		return database{kind, testenv.PostgresURL(t)}
+	}
+	t.Fatalf("unknown database kind %q", kind)
+	return database{}
+}
+
+// forMatrix runs f for each Django version and each database, in parallel.
+func forMatrix(t *testing.T, f func(t *testing.T, v string, db database)) {
+	for _, v := range djangotest.Versions() {
+		for _, kind := range []string{"sqlite", "postgres"} {
+			t.Run(v+"/"+kind, func(t *testing.T) {
+				t.Parallel()
+				f(t, v, newDatabase(t, kind))
+			})
+		}
+	}
+}
+
+// canonical returns JSON text as Python's json.dumps(separators=(",", ":"))
+// writes it, for comparing values that crossed the Go/Python border.
+func canonical(t *testing.T, text []byte) string {
+	t.Helper()
+	v, err := pyjson.Unmarshal(text)
+	if err != nil {
+		t.Fatalf("pyjson.Unmarshal(%s): %v", text, err)
+	}
+	b, err := pyjson.Marshal(v)
+	if err != nil {
+		t.Fatalf("pyjson.Marshal: %v", err)
+	}
+	return string(b)
+}
+
+// canonicalValue is canonical for a Go value (pyjson types or anything
+// encoding/json writes).
+func canonicalValue(t *testing.T, v any) string {
+	t.Helper()
+	b, err := pyjson.Marshal(v)
+	if err != nil {
+		var buf bytes.Buffer
+		if err := json.NewEncoder(&buf).Encode(v); err != nil {
+			t.Fatalf("encode %#v: %v", v, err)
+		}
+		b = buf.Bytes()
+	}
+	return canonical(t, b)
+}
+
+// testValues are session/signing payloads with the awkward parts of Django's
+// JSON: non-ASCII (Django decodes session JSON as latin-1), astral
+// characters (surrogate pairs), control characters, key order, big and
+// negative integers, floats, nesting, null.
+var testValues = []string{
+	`{}`,
+	`{"foo":"bar"}`,
+	`{"name":"José 🐍","n":1,"a_first":"order kept","z":[1,2.5,-3,null,true,false]}`,
+	`{"_auth_user_id":"1","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"0000000000000000000000000000000000000000000000000000000000000000"}`,
+	`{"ctl":"tab\tnl\ncr\r\u0000\u001f\u007f","quote":"\"\\/<>&","big":9007199254740993,"neg":-12,"f":0.1,"nested":{"b":{"c":[[]]},"a":{}}}`,
+	`{"long":"` + string(bytes.Repeat([]byte("compress me "), 200)) + `"}`,
+}
