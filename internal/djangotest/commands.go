@@ -1,5 +1,7 @@
 package djangotest
 
+import "encoding/json"
+
 // Typed wrappers of the djangoctl.py commands the interop suite uses most.
 // Each fails the test on error, like Run.
 
@@ -76,14 +78,18 @@ type Session struct {
 	// Key is the session key; empty when Django did not adopt the key it was
 	// given (unknown, expired or undecodable). For signed_cookies it is the
 	// cookie value.
-	Key                  string         `json:"key"`
-	Data                 map[string]any `json:"data"`
-	ExpiryAge            int            `json:"expiry_age"`
-	ExpireAtBrowserClose bool           `json:"expire_at_browser_close"`
+	Key string `json:"key"`
+	// Data is the session dict as Python's json.dumps writes it (key order
+	// and integer/float distinction kept).
+	Data                 json.RawMessage `json:"data"`
+	ExpiryAge            int             `json:"expiry_age"`
+	ExpireAtBrowserClose bool            `json:"expire_at_browser_close"`
 }
 
 // SessionWrite creates a session holding data with SessionStore.save().
-func (d *Django) SessionWrite(data map[string]any) Session {
+// data is anything that marshals to a JSON object; pass a json.RawMessage to
+// control key order (Python keeps it).
+func (d *Django) SessionWrite(data any) Session {
 	d.t.Helper()
 	var s Session
 	d.Run("session-write", map[string]any{"data": data}, &s)
@@ -92,7 +98,7 @@ func (d *Django) SessionWrite(data map[string]any) Session {
 
 // SessionUpdate loads the session under key, sets and deletes keys, and
 // saves it.
-func (d *Django) SessionUpdate(key string, set map[string]any, del []string) Session {
+func (d *Django) SessionUpdate(key string, set any, del []string) Session {
 	d.t.Helper()
 	var s Session
 	d.Run("session-update", map[string]any{"key": key, "set": set, "delete": del}, &s)
@@ -122,11 +128,11 @@ type Cookie struct {
 
 // LoginResult is what Django's login() produced.
 type LoginResult struct {
-	OK        bool           `json:"ok"`
-	Status    int            `json:"status"` // of POST /login/ when it failed
-	SessionID string         `json:"sessionid"`
-	CSRFToken string         `json:"csrftoken"` // the rotated CSRF cookie, if any
-	Session   map[string]any `json:"session"`
+	OK        bool            `json:"ok"`
+	Status    int             `json:"status"` // of POST /login/ when it failed
+	SessionID string          `json:"sessionid"`
+	CSRFToken string          `json:"csrftoken"` // the rotated CSRF cookie, if any
+	Session   json.RawMessage `json:"session"`   // the session dict after login
 }
 
 // Login logs username in with Django's login(): with a password through
