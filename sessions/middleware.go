@@ -1,0 +1,490 @@
+package sessions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/commit"
+	"github.com/dmr-go/dmr/pyjson"
+)
+
+// DefaultCookieAge is Django's SESSION_COOKIE_AGE: two weeks.
+const DefaultCookieAge = 1209600 * time.Second
+
+// Settings are Django's SESSION_* settings. The zero value is Django's
+// defaults.
+type Settings struct {
+	// CookieName is SESSION_COOKIE_NAME; default "sessionid".
+	CookieName string
+	// CookieAge is SESSION_COOKIE_AGE, in whole seconds; default two weeks.
+	CookieAge time.Duration
+	// CookieDomain is SESSION_COOKIE_DOMAIN; default none (host-only).
+	CookieDomain string
+	// CookiePath is SESSION_COOKIE_PATH; default "/".
+	CookiePath string
+	// CookieSecure is SESSION_COOKIE_SECURE; default false.
+	CookieSecure bool
+	// CookieNoHTTPOnly clears SESSION_COOKIE_HTTPONLY, which is on by
+	// default.
+	CookieNoHTTPOnly bool
+	// CookieSameSite is SESSION_COOKIE_SAMESITE. The zero value means Lax
+	// (Django's default); http.SameSiteDefaultMode writes no SameSite
+	// attribute (Django's None or False).
+	CookieSameSite http.SameSite
+	// SaveEveryRequest is SESSION_SAVE_EVERY_REQUEST.
+	SaveEveryRequest bool
+	// ExpireAtBrowserClose is SESSION_EXPIRE_AT_BROWSER_CLOSE.
+	ExpireAtBrowserClose bool
+}
+
+// CookieStore keeps the whole session in the cookie value, like Django's
+// signed_cookies backend. It cannot do compare-and-swap or revocation: see
+// SignedCookieStore.
+type CookieStore interface {
+	// DecodeCookie verifies a cookie value no older than maxAge and returns
+	// the session data.
+	DecodeCookie(value string, maxAge time.Duration) (*pyjson.Object, error)
+	// EncodeCookie returns the cookie value holding data.
+	EncodeCookie(data *pyjson.Object) (string, error)
+}
+
+// Options configures a Middleware. Exactly one of Store and CookieStore must
+// be set.
+type Options struct {
+	Settings
+	// Store keeps sessions on the server (database, Redis, memory).
+	Store Store
+	// CookieStore keeps sessions in the cookie itself.
+	CookieStore CookieStore
+	// Logger receives warnings about rejected cookies and errors; default
+	// slog.Default().
+	Logger *slog.Logger
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+	// ErrorWriter answers a plain net/http request whose session could not
+	// be committed (see commit.Wrap). The default writes the status of an
+	// apierror.Coder error (400 for ErrInterrupted) or 500, with a plain-text
+	// message.
+	ErrorWriter commit.ErrorWriter
+	// MaxSaveAttempts bounds the save retries after compare-and-swap
+	// conflicts; default 5.
+	MaxSaveAttempts int
+}
+
+// Middleware is Django's SessionMiddleware for net/http. Create it with
+// NewMiddleware; it is safe for concurrent use.
+type Middleware struct {
+	settings    Settings
+	name        string
+	age         time.Duration
+	store       Store
+	cookies     CookieStore
+	log         *slog.Logger
+	now         func() time.Time
+	errorWriter commit.ErrorWriter
+	attempts    int
+}
+
+// NewMiddleware validates o and returns a Middleware.
+func NewMiddleware(o Options) (*Middleware, error) {
+	if (o.Store == nil) == (o.CookieStore == nil) {
+		return nil, errors.New("sessions: exactly one of Options.Store and Options.CookieStore must be set")
+	}
+	m := &Middleware{
+		settings: o.Settings, store: o.Store, cookies: o.CookieStore,
+		log: o.Logger, now: o.Now, errorWriter: o.ErrorWriter, attempts: o.MaxSaveAttempts,
+	}
+	s := &m.settings
+	if s.CookieName == "" {
+		s.CookieName = "sessionid"
+	}
+	if strings.ContainsAny(s.CookieName, "=;, \t\r\n\"") {
+		return nil, fmt.Errorf("sessions: invalid cookie name %q", s.CookieName)
+	}
+	if s.CookieAge == 0 {
+		s.CookieAge = DefaultCookieAge
+	}
+	if s.CookieAge < 0 || s.CookieAge%time.Second != 0 {
+		return nil, fmt.Errorf("sessions: CookieAge must be a positive number of whole seconds, not %s", s.CookieAge)
+	}
+	if s.CookiePath == "" {
+		s.CookiePath = "/"
+	}
+	if strings.ContainsAny(s.CookiePath+s.CookieDomain, ";\r\n") {
+		return nil, errors.New("sessions: cookie path and domain must not contain ';' or line breaks")
+	}
+	if s.CookieSameSite == 0 {
+		s.CookieSameSite = http.SameSiteLaxMode
+	}
+	m.name, m.age = s.CookieName, s.CookieAge
+	if m.log == nil {
+		m.log = slog.Default()
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
+	if m.errorWriter == nil {
+		m.errorWriter = defaultErrorWriter
+	}
+	if m.attempts <= 0 {
+		m.attempts = 5
+	}
+	return m, nil
+}
+
+func defaultErrorWriter(w http.ResponseWriter, r *http.Request, err error) {
+	if ae, ok := apierror.As(err); ok && len(ae.Details) > 0 {
+		http.Error(w, ae.Details[0].Msg, ae.Status)
+		return
+	}
+	http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+}
+
+type ctxKey struct{}
+
+// FromContext returns the request's session, or nil outside the middleware.
+func FromContext(ctx context.Context) *Session {
+	s, _ := ctx.Value(ctxKey{}).(*Session)
+	return s
+}
+
+// NewContext returns ctx carrying s.
+func NewContext(ctx context.Context, s *Session) context.Context {
+	return context.WithValue(ctx, ctxKey{}, s)
+}
+
+// Handler returns next wrapped with the session: FromContext(r.Context())
+// is the request's session. The session is committed (saved, cookie set or
+// deleted) just before the response header is sent, by whoever sends it:
+// an API layer that calls commit.Run itself, or else the commit.Wrap
+// wrapper this middleware installs, which never buffers the body. A session
+// changed after that is not saved and is logged at error level.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		value, sent := CookieValue(r.Header, m.name)
+		s := m.NewSession(r.Context(), value, sent)
+		r = r.WithContext(NewContext(r.Context(), s))
+		r = commit.Register(r, s.Commit)
+		cw := commit.Wrap(w, r, m.errorWriter)
+		next.ServeHTTP(cw, r)
+		if cw != w {
+			cw.(*commit.ResponseWriter).Finish()
+		}
+	})
+}
+
+// NewSession returns the session for a request that sent value as the session
+// cookie (sent reports whether the cookie was present). Handler calls it; use
+// it directly to work with sessions outside net/http. ctx is used for the
+// lazy load.
+func (m *Middleware) NewSession(ctx context.Context, value string, sent bool) *Session {
+	s := &Session{m: m, ctx: ctx, cookieSent: sent, cookieValue: value}
+	switch {
+	case value == "":
+	case m.cookies != nil:
+		s.key = value
+	case ValidKey(value):
+		s.key = value
+	default:
+		m.log.WarnContext(ctx, "session cookie is not a valid session key; starting a new session",
+			"cookie", m.name, "length", len(value))
+	}
+	return s
+}
+
+// CookieValue returns the value of the cookie named name in h's Cookie
+// headers as Django's parse_cookie reads it: split on ";", surrounding
+// spaces trimmed, a quoted value unquoted, and the last cookie of that name
+// wins. ok reports whether such a cookie was present.
+func CookieValue(h http.Header, name string) (value string, ok bool) {
+	for _, line := range h.Values("Cookie") {
+		for len(line) > 0 {
+			var chunk string
+			chunk, line, _ = strings.Cut(line, ";")
+			k, v, hasEq := strings.Cut(chunk, "=")
+			if !hasEq {
+				k, v = "", chunk
+			}
+			if strings.TrimSpace(k) == name {
+				value, ok = unquoteCookie(strings.TrimSpace(v)), true
+			}
+		}
+	}
+	return value, ok
+}
+
+// unquoteCookie is Python's http.cookies._unquote: a value in double quotes
+// loses them, and \" \\ and \ooo (octal) escapes inside are decoded.
+func unquoteCookie(s string) string {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return s
+	}
+	s = s[1 : len(s)-1]
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b.WriteByte(c)
+			continue
+		}
+		if i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) && s[i+1] <= '3' {
+			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i+1])
+		i++
+	}
+	return b.String()
+}
+
+func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// Commit is the session's commit.Func: Django's SessionMiddleware
+// process_response for a response with header h and status.
+//
+//  1. If the cookie was sent and the session is now empty, the cookie is
+//     deleted (and Vary: Cookie added).
+//  2. Otherwise, if it was accessed, Vary: Cookie is added; if it was
+//     modified (or SaveEveryRequest) and is not empty, and status < 500, it
+//     is saved and the cookie set (max-age and expires, unless it expires at
+//     browser close), with Vary: Cookie.
+//
+// A session whose store delete vanished under it returns an *InterruptedError
+// (400). A failed load returns its error without saving. Commit runs once;
+// later calls return nil.
+func (s *Session) Commit(ctx context.Context, h http.Header, status int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed {
+		return nil
+	}
+	s.committed = true
+	m := s.m
+	if s.loadErr != nil {
+		if status >= 500 {
+			return nil // the response is an error already; do not touch the cookie
+		}
+		return s.loadErr
+	}
+	if m.settings.SaveEveryRequest && s.key != "" && s.data == nil {
+		// Load first, so an unknown key counts as empty instead of being
+		// saved (where Django would fail with SessionInterrupted).
+		s.loadLocked()
+		if s.loadErr != nil {
+			return s.loadErr
+		}
+	}
+	if s.cookieSent && s.isEmptyLocked() {
+		h.Add("Set-Cookie", m.deleteCookieHeader())
+		addVaryCookie(h)
+		return s.deleteOldKeys(ctx)
+	}
+	if s.accessed {
+		addVaryCookie(h)
+	}
+	if !(s.modified || m.settings.SaveEveryRequest) || s.isEmptyLocked() {
+		return s.deleteOldKeys(ctx)
+	}
+	if status >= 500 {
+		return s.deleteOldKeys(ctx)
+	}
+	s.accessed = true
+	s.loadLocked()
+	if s.loadErr != nil {
+		return s.loadErr
+	}
+	now := m.now()
+	if err := s.save(ctx, now); err != nil {
+		return err
+	}
+	maxAge := int64(-1)
+	if !s.expireAtBrowserCloseLocked() {
+		maxAge = m.expiryAge(now, s.expiryValue())
+	}
+	h.Add("Set-Cookie", m.cookieHeader(s.key, maxAge, now))
+	addVaryCookie(h)
+	return nil
+}
+
+// save stores the session: create for a new key, else compare-and-swap with
+// replay of this request's own changes on conflict.
+func (s *Session) save(ctx context.Context, now time.Time) error {
+	m := s.m
+	if m.cookies != nil {
+		v, err := m.cookies.EncodeCookie(s.data)
+		if err != nil {
+			return fmt.Errorf("sessions: encoding session cookie: %w", err)
+		}
+		if len(m.name)+len(v)+1 > 4093 {
+			m.log.WarnContext(ctx, "session cookie exceeds 4093 bytes; browsers may drop it", "cookie", m.name, "size", len(v))
+		}
+		s.key = v
+		return nil
+	}
+	st := m.store
+	if s.key == "" || s.needCreate {
+		if s.key == "" {
+			s.key = NewKey()
+		}
+		for i := 0; ; i++ {
+			rec := Record{Key: s.key, Data: s.data, Expiry: m.expiryDate(now, s.expiryValue())}
+			ver, err := st.Create(ctx, rec)
+			if err == nil {
+				s.version, s.needCreate = ver, false
+				break
+			}
+			if !errors.Is(err, ErrKeyExists) {
+				return fmt.Errorf("sessions: creating session: %w", err)
+			}
+			if i >= 10 {
+				return fmt.Errorf("sessions: unable to create a new session key: %w", err)
+			}
+			s.key = NewKey()
+		}
+		return s.deleteOldKeys(ctx)
+	}
+	for attempt := 1; ; attempt++ {
+		rec := Record{Key: s.key, Data: s.data, Expiry: m.expiryDate(now, s.expiryValue()), Version: s.version}
+		ver, err := st.Save(ctx, rec)
+		switch {
+		case err == nil:
+			s.version = ver
+			return nil
+		case errors.Is(err, ErrNotFound):
+			return &InterruptedError{Key: s.key, Err: err}
+		case !errors.Is(err, ErrConflict):
+			return fmt.Errorf("sessions: saving session: %w", err)
+		case attempt >= m.attempts:
+			return fmt.Errorf("sessions: saving session: still conflicting after %d attempts: %w", attempt, err)
+		}
+		fresh, err := st.Load(ctx, s.key)
+		if errors.Is(err, ErrNotFound) {
+			return &InterruptedError{Key: s.key, Err: err}
+		}
+		if err != nil {
+			return fmt.Errorf("sessions: reloading session after a conflict: %w", err)
+		}
+		s.data, s.version = s.replay(fresh.Data), fresh.Version
+	}
+}
+
+// replay applies this request's changes to freshly loaded data: a Clear
+// replaces everything, then each key this request set or deleted gets this
+// request's value. Keys this request did not touch keep the stored values.
+func (s *Session) replay(fresh *pyjson.Object) *pyjson.Object {
+	d := fresh
+	if s.cleared || d == nil {
+		d = pyjson.NewObject(len(s.ops))
+	}
+	for _, o := range s.ops {
+		if o.del {
+			d.Delete(o.key)
+		} else {
+			d.Set(o.key, o.val)
+		}
+	}
+	return d
+}
+
+func (s *Session) deleteOldKeys(ctx context.Context) error {
+	if s.m.store == nil || len(s.oldKeys) == 0 {
+		return nil
+	}
+	var errs []error
+	for _, k := range s.oldKeys {
+		if err := s.m.store.Delete(ctx, k); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.oldKeys = nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sessions: deleting the previous session key: %w", err)
+	}
+	return nil
+}
+
+func addVaryCookie(h http.Header) {
+	for _, line := range h.Values("Vary") {
+		for _, v := range strings.Split(line, ",") {
+			v = strings.TrimSpace(v)
+			if v == "*" || strings.EqualFold(v, "Cookie") {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Cookie")
+}
+
+// cookieHeader writes the Set-Cookie value as Django's set_cookie does
+// (attributes in Python's Morsel order). maxAge < 0 means a browser-session
+// cookie.
+func (m *Middleware) cookieHeader(value string, maxAge int64, now time.Time) string {
+	var b strings.Builder
+	b.WriteString(m.name)
+	b.WriteByte('=')
+	b.WriteString(value)
+	if m.settings.CookieDomain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(m.settings.CookieDomain)
+	}
+	if maxAge >= 0 {
+		b.WriteString("; expires=")
+		b.WriteString(now.Add(time.Duration(maxAge) * time.Second).UTC().Format(http.TimeFormat))
+	}
+	if !m.settings.CookieNoHTTPOnly {
+		b.WriteString("; HttpOnly")
+	}
+	if maxAge >= 0 {
+		b.WriteString("; Max-Age=")
+		b.WriteString(strconv.FormatInt(maxAge, 10))
+	}
+	b.WriteString("; Path=")
+	b.WriteString(m.settings.CookiePath)
+	m.writeSameSite(&b)
+	if m.settings.CookieSecure {
+		b.WriteString("; Secure")
+	}
+	return b.String()
+}
+
+func (m *Middleware) writeSameSite(b *strings.Builder) {
+	switch m.settings.CookieSameSite {
+	case http.SameSiteLaxMode:
+		b.WriteString("; SameSite=Lax")
+	case http.SameSiteStrictMode:
+		b.WriteString("; SameSite=Strict")
+	case http.SameSiteNoneMode:
+		b.WriteString("; SameSite=None")
+	}
+}
+
+// deleteCookieHeader is Django's delete_cookie(name, path, domain,
+// samesite): Secure only for __Secure-/__Host- names or SameSite=None.
+func (m *Middleware) deleteCookieHeader() string {
+	var b strings.Builder
+	b.WriteString(m.name)
+	b.WriteString(`=""`)
+	if m.settings.CookieDomain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(m.settings.CookieDomain)
+	}
+	b.WriteString("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=")
+	b.WriteString(m.settings.CookiePath)
+	m.writeSameSite(&b)
+	if strings.HasPrefix(m.name, "__Secure-") || strings.HasPrefix(m.name, "__Host-") ||
+		m.settings.CookieSameSite == http.SameSiteNoneMode {
+		b.WriteString("; Secure")
+	}
+	return b.String()
+}
