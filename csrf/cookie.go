@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // cookieValue finds a cookie the way Django's parse_cookie does: the Cookie
@@ -40,6 +41,15 @@ func cookieValue(h http.Header, name string) (value string, found bool) {
 // pyStrip is Python's str.strip(): Unicode whitespace plus the ASCII
 // information separators \x1c-\x1f.
 func pyStrip(s string) string {
+	for len(s) > 0 && s[0] < utf8.RuneSelf && isPySpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && s[len(s)-1] < utf8.RuneSelf && isPySpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	if len(s) == 0 || s[0] < utf8.RuneSelf && s[len(s)-1] < utf8.RuneSelf {
+		return s
+	}
 	return strings.TrimFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
 	})
@@ -71,6 +81,11 @@ func pyCookieUnquote(s string) string {
 		i++
 	}
 	return b.String()
+}
+
+// isPySpace reports ASCII characters Python's str.strip() removes.
+func isPySpace(c byte) bool {
+	return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f
 }
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }

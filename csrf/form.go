@@ -50,7 +50,10 @@ func (p *Protector) formToken(r *http.Request) string {
 // formKind returns the body's media type when Django would parse it into
 // request.POST.
 func formKind(h http.Header) string {
-	ct := h.Get("Content-Type")
+	var ct string
+	if vs := h["Content-Type"]; len(vs) > 0 {
+		ct = vs[0]
+	}
 	if i := strings.IndexByte(ct, ';'); i >= 0 {
 		ct = ct[:i]
 	}

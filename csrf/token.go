@@ -88,7 +88,11 @@ func unmaskInto(out *[SecretLength]byte, token string) bool {
 		if m < 0 || c < 0 {
 			return false
 		}
-		out[i] = AllowedChars[(c-m+nChars)%nChars]
+		d := c - m
+		if d < 0 {
+			d += nChars
+		}
+		out[i] = AllowedChars[d]
 	}
 	return true
 }
