@@ -1,0 +1,302 @@
+package dmr
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"reflect"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"unsafe"
+
+	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/commit"
+	"github.com/dmr-go/dmr/internal/jsonx"
+	"github.com/dmr-go/dmr/security"
+)
+
+// serve runs one request through the endpoint: Accept check (406), auth,
+// parsing (400), the handler, response validation (422), commit hooks, write.
+func (ep *endpoint) serve(w http.ResponseWriter, r *http.Request, params []string) {
+	orig := r
+	written := false
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			ep.api.logger.ErrorContext(orig.Context(), "dmr: handler panicked",
+				"method", ep.method, "path", ep.path, "operation_id", ep.operationID,
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			if !written {
+				ep.api.writeError(w, orig, ep.errModel, errInternal())
+			}
+		}
+	}()
+	fail := func(err error) {
+		written = true
+		ep.writeError(w, orig, err)
+	}
+
+	if !acceptsJSON(r.Header["Accept"]) {
+		fail(apierror.New(http.StatusNotAcceptable,
+			"Cannot serialize response body with accepted types "+strconv.Quote(r.Header.Get("Accept"))+
+				", supported=['application/json']", apierror.TypeValueError))
+		return
+	}
+	if len(ep.auths) > 0 {
+		r2, err := ep.authenticate(r)
+		if err != nil {
+			fail(err)
+			return
+		}
+		r = r2
+	}
+	in := ep.newInput()
+	if ae := ep.in.parse(r, params, in); ae != nil {
+		fail(ae)
+		return
+	}
+	out, err := ep.call(withRequest(r), in)
+	if err != nil {
+		fail(err)
+		return
+	}
+	written = true
+	ep.writeOutput(w, orig, out)
+}
+
+func (ep *endpoint) authenticate(r *http.Request) (*http.Request, error) {
+	for _, au := range ep.auths {
+		r2, err := au.Authenticate(r)
+		if err != nil {
+			return nil, err
+		}
+		if r2 != nil {
+			return r2, nil
+		}
+	}
+	return nil, security.ErrNotAuthenticated
+}
+
+// writeError answers with err's API form, validated against the endpoint's
+// declared statuses.
+func (ep *endpoint) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	ae, ok := apierror.As(err)
+	if !ok {
+		ep.api.logger.ErrorContext(r.Context(), "dmr: handler error",
+			"method", ep.method, "path", ep.path, "operation_id", ep.operationID, "error", err.Error())
+		ae = errInternal()
+	}
+	if ep.validate && !bypassesValidation(ae.Status) && !ep.isDeclared(ae.Status) {
+		ae = errUndeclaredStatus(ae.Status, ep.statuses)
+	}
+	ep.api.writeError(w, r, ep.errModel, ae)
+}
+
+// writeBare answers with a protocol-level error (404, 405): no validation.
+func (a *API) writeBare(w http.ResponseWriter, r *http.Request, em *errorModel, e *apierror.Error) {
+	a.writeError(w, r, em, e)
+}
+
+// writeError writes e with the error model em, after the commit hooks.
+func (a *API) writeError(w http.ResponseWriter, r *http.Request, em *errorModel, e *apierror.Error) {
+	h := w.Header()
+	for k, v := range e.Header {
+		h[k] = append(h[k][:0:0], v...)
+	}
+	a.finish(w, r, em, e.Status, em.render(e), true)
+}
+
+// finish runs the commit hooks and writes the response. When a hook fails,
+// its error's API form is written instead (hooks do not run again).
+func (a *API) finish(w http.ResponseWriter, r *http.Request, em *errorModel, status int, body []byte, hasBody bool) {
+	h := w.Header()
+	if hasBody {
+		h["Content-Type"] = jsonContentType
+	}
+	if err := commit.Run(r.Context(), h, status); err != nil {
+		ae, ok := apierror.As(err)
+		if !ok {
+			a.logger.ErrorContext(r.Context(), "dmr: commit hook failed", "error", err.Error())
+			ae = errInternal()
+		}
+		for k, v := range ae.Header {
+			h[k] = append(h[k][:0:0], v...)
+		}
+		status, body, hasBody = ae.Status, em.render(ae), true
+		h["Content-Type"] = jsonContentType
+	}
+	if hasBody {
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
+	w.WriteHeader(status)
+	if hasBody && len(body) > 0 {
+		_, _ = w.Write(body)
+	}
+}
+
+var jsonContentType = []string{"application/json"}
+
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+// writeOutput validates and writes the handler's output.
+func (ep *endpoint) writeOutput(w http.ResponseWriter, r *http.Request, out unsafe.Pointer) {
+	p := ep.out
+	if out == nil {
+		out = reflect.New(p.typ).UnsafePointer()
+	}
+	v := reflect.NewAt(p.typ, out).Elem()
+	status := ep.status
+	body := v
+	h := w.Header()
+	var spec *respSpec
+	if p.envelope {
+		if p.status != nil {
+			if s := int(v.FieldByIndex(p.status).Int()); s != 0 {
+				status = s
+			}
+		}
+		if p.body != nil {
+			body = v.FieldByIndex(p.bodyIdx)
+		}
+	}
+	if ep.validate {
+		spec = ep.declared[status]
+		if spec == nil {
+			ep.writeError(w, r, errUndeclaredStatus(status, ep.statuses))
+			return
+		}
+	} else if status < 100 || status > 599 {
+		ep.writeError(w, r, fmt.Errorf("dmr: handler returned invalid status %d", status))
+		return
+	}
+	var issues []apierror.Detail
+	if p.envelope {
+		for _, oh := range p.headers {
+			s, ok := formatHeader(v.FieldByIndex(oh.index), oh.t)
+			if !ok {
+				if ep.validate && oh.required {
+					issues = append(issues, apierror.Detail{Msg: fmt.Sprintf("Response has missing required {'%s'} headers", oh.name), Type: apierror.TypeValueError})
+				}
+				continue
+			}
+			h[oh.canon] = []string{s}
+		}
+		for _, oc := range p.cookies {
+			f := v.FieldByIndex(oc.index)
+			if oc.slice {
+				for i := range f.Len() {
+					if c := f.Index(i).Interface().(*http.Cookie); c != nil {
+						ep.setCookie(h, c, &issues)
+					}
+				}
+				continue
+			}
+			c, _ := f.Interface().(*http.Cookie)
+			if c == nil {
+				if ep.validate && oc.required {
+					issues = append(issues, apierror.Detail{Msg: fmt.Sprintf("Response has missing required {'%s'} cookie", oc.name), Type: apierror.TypeValueError})
+				}
+				continue
+			}
+			if c.Name == "" {
+				c.Name = oc.name
+			}
+			ep.setCookie(h, c, &issues)
+		}
+	}
+	if spec != nil && !spec.success {
+		// An alternative status declared with its own headers.
+		for _, hd := range spec.headers {
+			if !hd.Optional && !hd.SetElsewhere && h.Get(hd.Name) == "" {
+				issues = append(issues, apierror.Detail{Msg: fmt.Sprintf("Response has missing required {'%s'} headers", hd.Name), Type: apierror.TypeValueError})
+			}
+		}
+	}
+	hasBody := p.body != nil && !noBodyStatus(status)
+	var buf []byte
+	var bp *[]byte
+	if hasBody {
+		bp = outPool.Get().(*[]byte)
+		defer func() {
+			if cap(*bp) <= 1<<20 {
+				outPool.Put(bp)
+			}
+		}()
+		enc := jsonx.Encoder{Validate: ep.validate}
+		buf = enc.Append((*bp)[:0], p.body, body, nil)
+		*bp = buf
+		if err := enc.Err(); err != nil && !ep.validate {
+			ep.writeError(w, r, fmt.Errorf("dmr: encoding the response: %w", err))
+			return
+		}
+		for _, is := range enc.Issues {
+			issues = append(issues, apierror.Detail{Msg: is.Msg, Loc: is.Loc, Type: apierror.TypeValueError})
+		}
+	}
+	if len(issues) > 0 {
+		if ep.validate {
+			ep.api.writeError(w, r, ep.errModel, &apierror.Error{Status: http.StatusUnprocessableEntity, Details: issues})
+			return
+		}
+	}
+	ep.api.finish(w, r, ep.errModel, status, buf, hasBody)
+}
+
+func (ep *endpoint) setCookie(h http.Header, c *http.Cookie, issues *[]apierror.Detail) {
+	if err := c.Valid(); err != nil {
+		*issues = append(*issues, apierror.Detail{Msg: "Response cookie is invalid: " + err.Error(), Type: apierror.TypeValueError})
+		return
+	}
+	h.Add("Set-Cookie", c.String())
+}
+
+// appendErrorBody writes the default error model.
+func appendErrorBody(b []byte, details []apierror.Detail) []byte {
+	b = append(b, `{"detail":[`...)
+	for i, d := range details {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"msg":`...)
+		b = jsonx.AppendString(b, d.Msg)
+		if len(d.Loc) > 0 {
+			b = append(b, `,"loc":[`...)
+			for j, l := range d.Loc {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				switch x := l.(type) {
+				case string:
+					b = jsonx.AppendString(b, x)
+				case int:
+					b = strconv.AppendInt(b, int64(x), 10)
+				default:
+					bs, err := json.Marshal(x)
+					if err != nil {
+						bs = []byte(`null`)
+					}
+					b = append(b, bs...)
+				}
+			}
+			b = append(b, ']')
+		}
+		if d.Type != "" {
+			b = append(b, `,"type":`...)
+			b = jsonx.AppendString(b, d.Type)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+func marshalAny(v any) ([]byte, error) {
+	return json.Marshal(v)
+}
+
+var _ = errors.New
+var _ context.Context
