@@ -111,7 +111,7 @@ func (d *decoder) value(depth int) (any, error) {
 	case '[':
 		return d.array(depth)
 	case '"':
-		return d.str()
+		return d.strValue()
 	case 't':
 		return d.literal("true", true)
 	case 'f':
@@ -138,7 +138,7 @@ func (d *decoder) value(depth int) (any, error) {
 
 func (d *decoder) object(depth int) (any, error) {
 	d.pos++ // '{'
-	o := &Object{}
+	o := &Object{keys: make([]string, 0, 4), vals: make([]any, 0, 4)}
 	d.skipSpace()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
@@ -148,7 +148,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.errorf("expecting property name enclosed in double quotes")
 		}
-		k, err := d.str()
+		k, err := d.key()
 		if err != nil {
 			return nil, err
 		}
@@ -417,4 +417,67 @@ func smallInt(lit []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
+}
+
+// Well-known session keys and values, returned without allocating: Django
+// sessions repeat them in every row.
+var (
+	backendModel any = "django.contrib.auth.backends.ModelBackend"
+)
+
+func intern(b []byte) (string, bool) {
+	switch string(b) { // no allocation: the compiler compares in place
+	case "_auth_user_id":
+		return "_auth_user_id", true
+	case "_auth_user_backend":
+		return "_auth_user_backend", true
+	case "_auth_user_hash":
+		return "_auth_user_hash", true
+	case "_session_expiry":
+		return "_session_expiry", true
+	case "_csrftoken":
+		return "_csrftoken", true
+	}
+	return "", false
+}
+
+// key reads an object key, interning the well-known ones.
+func (d *decoder) key() (string, error) {
+	if s, ok := d.plainString(); ok {
+		if k, ok := intern(s); ok {
+			return k, nil
+		}
+		return string(s), nil
+	}
+	return d.str()
+}
+
+// strValue reads a string value, returning the well-known ones pre-boxed.
+func (d *decoder) strValue() (any, error) {
+	if s, ok := d.plainString(); ok {
+		if string(s) == "django.contrib.auth.backends.ModelBackend" {
+			return backendModel, nil
+		}
+		return string(s), nil
+	}
+	return d.str()
+}
+
+// plainString consumes a string without escapes or control characters and
+// returns its bytes; otherwise it consumes nothing and returns false.
+func (d *decoder) plainString() ([]byte, bool) {
+	for i := d.pos + 1; i < len(d.data); i++ {
+		switch c := d.data[i]; {
+		case c == '"':
+			s := d.data[d.pos+1 : i]
+			if !utf8.Valid(s) {
+				return nil, false
+			}
+			d.pos = i + 1
+			return s, true
+		case c == '\\' || c < 0x20:
+			return nil, false
+		}
+	}
+	return nil, false
 }
