@@ -54,6 +54,14 @@ const (
 
 // SessionValues is the slice of a session the CSRF middleware needs with
 // Options.UseSessions: it reads and writes SessionKey. Values are strings.
+// *sessions.Session satisfies it; wire it as
+//
+//	Session: func(r *http.Request) csrf.SessionValues {
+//		if s := sessions.FromContext(r.Context()); s != nil {
+//			return s
+//		}
+//		return nil // a nil interface, not a nil *sessions.Session
+//	},
 type SessionValues interface {
 	Get(key string) (any, bool)
 	Set(key string, v any)

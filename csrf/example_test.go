@@ -126,3 +126,14 @@ func ExampleUnmask() {
 	// 0123456789abcdefghijklmnopqrstuv true
 	// 64 true
 }
+
+func ExampleEnsureCookie() {
+	p, _ := csrf.New(csrf.Options{})
+	docs := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>…</html>") })
+	h := p.Middleware(csrf.EnsureCookie(docs))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/docs", nil))
+	fmt.Println(strings.HasPrefix(w.Header().Get("Set-Cookie"), "csrftoken="))
+	// Output:
+	// true
+}

@@ -276,3 +276,14 @@ func failure(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusForbidden)
 	_, _ = w.Write([]byte("Forbidden (403)\nCSRF verification failed. Request aborted.\n"))
 }
+
+// EnsureCookie returns a handler that calls GetToken before next, so the
+// response always carries the CSRF cookie, like Django's
+// @ensure_csrf_cookie (for pages whose JavaScript reads the cookie, such as
+// API docs that send X-CSRFToken). It needs [Protector.Middleware] outside.
+func EnsureCookie(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = GetToken(r.Context())
+		next.ServeHTTP(w, r)
+	})
+}

@@ -269,3 +269,19 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestTrustValidateNormalizes(t *testing.T) {
+	tr := Trust{ProxySSLHeader: "HTTP_X_FORWARDED_PROTO", ProxySSLValue: "https"}
+	if err := tr.Validate(); err != nil || tr.ProxySSLHeader != "X-Forwarded-Proto" {
+		t.Fatalf("Validate: %v, %q", err, tr.ProxySSLHeader)
+	}
+	p, err := New(Options{Trust: Trust{ProxySSLHeader: "x-forwarded-proto", ProxySSLValue: "https"}, HSTSSeconds: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-Forwarded-Proto", "https")
+	if !p.trust.IsSecure(r) {
+		t.Error("lower-case header name not normalized")
+	}
+}

@@ -48,13 +48,21 @@ type Trust struct {
 	UseXForwardedHost bool
 }
 
-// Validate reports configuration errors; the middlewares call it at setup.
+// Validate reports configuration errors; the middlewares call it at setup
+// on their copy. It also normalizes ProxySSLHeader to its canonical HTTP form,
+// accepting Django's META spelling ("HTTP_X_FORWARDED_PROTO").
 func (t *Trust) Validate() error {
 	if (t.ProxySSLHeader == "") != (t.ProxySSLValue == "") {
 		return errors.New("securityheaders: ProxySSLHeader and ProxySSLValue must be set together")
 	}
-	if t.ProxySSLHeader != "" && !validHeaderName(t.ProxySSLHeader) {
-		return fmt.Errorf("securityheaders: ProxySSLHeader %q is not a valid header name", t.ProxySSLHeader)
+	if h := t.ProxySSLHeader; h != "" {
+		if strings.HasPrefix(h, "HTTP_") {
+			h = strings.ReplaceAll(strings.TrimPrefix(h, "HTTP_"), "_", "-")
+		}
+		if !validHeaderName(h) {
+			return fmt.Errorf("securityheaders: ProxySSLHeader %q is not a valid header name", t.ProxySSLHeader)
+		}
+		t.ProxySSLHeader = textproto.CanonicalMIMEHeaderKey(h)
 	}
 	for _, h := range t.AllowedHosts {
 		if h == "" {
