@@ -757,3 +757,27 @@ func (r *recorder) WriteHeader(code int) {
 		r.code = code
 	}
 }
+
+func TestParallelRequestsAllSurvive(t *testing.T) {
+	e := newEnv(t, Options{MaxSaveAttempts: 100})
+	key := e.seed(obj())
+	const n = 20
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec := e.do("sessionid="+key, func(w http.ResponseWriter, r *http.Request) {
+				FromContext(r.Context()).Set("k"+strings.Repeat("x", i), i)
+			})
+			if rec.Code != 200 {
+				t.Errorf("request %d: %d", i, rec.Code)
+			}
+		}()
+	}
+	wg.Wait()
+	r, err := e.mem.Load(context.Background(), key)
+	if err != nil || r.Data.Len() != n {
+		t.Errorf("%d of %d keys survived (%v)", r.Data.Len(), n, err)
+	}
+}
