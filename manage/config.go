@@ -1,0 +1,196 @@
+package manage
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dmr-go/dmr/csrf"
+	"github.com/dmr-go/dmr/sessions/dbstore"
+)
+
+// Environment variables read by ConfigFromEnv.
+const (
+	EnvDatabaseURL        = "DMR_DATABASE_URL"
+	EnvSecretKey          = "DMR_SECRET_KEY"
+	EnvSecretKeyFallbacks = "DMR_SECRET_KEY_FALLBACKS"
+	EnvSessionStore       = "DMR_SESSION_STORE"
+	EnvRedisURL           = "DMR_REDIS_URL"
+	EnvCSRFUseSessions    = "DMR_CSRF_USE_SESSIONS"
+	EnvCSRFTrustedOrigins = "DMR_CSRF_TRUSTED_ORIGINS"
+)
+
+// Defaults of the configuration.
+const (
+	DefaultDatabaseURL = "sqlite:dmr.sqlite3"
+	DefaultRedisURL    = "redis://127.0.0.1:6379/0"
+	DefaultAddr        = "127.0.0.1:8000"
+)
+
+// StoreKind names a session store, as Django's SESSION_ENGINE does.
+type StoreKind string
+
+// The session stores. StoreDB is the default.
+const (
+	// StoreDB keeps sessions in the django_session table of the database
+	// (django.contrib.sessions.backends.db).
+	StoreDB StoreKind = "db"
+	// StoreCachedDB keeps them in the database with a copy in Redis
+	// (backends.cached_db).
+	StoreCachedDB StoreKind = "cached_db"
+	// StoreRedis keeps them in Redis only (backends.cache with RedisCache).
+	StoreRedis StoreKind = "redis"
+	// StoreSignedCookies keeps them in the signed cookie itself
+	// (backends.signed_cookies): no server-side state, no revocation.
+	StoreSignedCookies StoreKind = "signed_cookies"
+)
+
+// Config is an application's deployment configuration: where its data lives,
+// its secret keys and its session and CSRF settings. ConfigFromEnv reads it
+// from the DMR_* environment variables; Validate checks it.
+type Config struct {
+	// DatabaseURL is sqlite:PATH (relative or absolute) or
+	// postgres://… / postgresql://…. Empty means DefaultDatabaseURL.
+	DatabaseURL string
+	// SecretKey is Django's SECRET_KEY. When empty on SQLite, Open uses the
+	// key kept in the file beside the database (SecretKeyFile), creating it
+	// once; on PostgreSQL an empty key is an error.
+	SecretKey string
+	// SecretKeyFallbacks is SECRET_KEY_FALLBACKS: old keys still accepted
+	// when verifying, never used to sign.
+	SecretKeyFallbacks []string
+	// SessionStore selects the session store; empty means StoreDB.
+	SessionStore StoreKind
+	// RedisURL locates Redis for StoreRedis and StoreCachedDB; empty means
+	// DefaultRedisURL.
+	RedisURL string
+	// RedisKeyPrefix is Django's CACHES["default"]["KEY_PREFIX"] (empty by
+	// default). Not read from the environment; tests use it to keep their
+	// keys apart.
+	RedisKeyPrefix string
+	// CSRFUseSessions is CSRF_USE_SESSIONS: the CSRF secret lives in the
+	// session instead of the csrftoken cookie.
+	CSRFUseSessions bool
+	// CSRFTrustedOrigins is CSRF_TRUSTED_ORIGINS ("https://*.example.com").
+	CSRFTrustedOrigins []string
+}
+
+// ConfigFromEnv reads the configuration from the environment through lookup
+// (os.LookupEnv in a real program) and validates it:
+//
+//	DMR_DATABASE_URL          sqlite:PATH | postgres://… | postgresql://…  (default sqlite:dmr.sqlite3)
+//	DMR_SECRET_KEY            Django's SECRET_KEY
+//	DMR_SECRET_KEY_FALLBACKS  comma-separated SECRET_KEY_FALLBACKS
+//	DMR_SESSION_STORE         db (default) | cached_db | redis | signed_cookies
+//	DMR_REDIS_URL             default redis://127.0.0.1:6379/0
+//	DMR_CSRF_USE_SESSIONS     1/true or 0/false (default false)
+//	DMR_CSRF_TRUSTED_ORIGINS  comma-separated, Django's syntax (https://*.example.com)
+//
+// Empty variables count as unset. The error names the variable at fault.
+func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	c := Config{
+		DatabaseURL:        get(EnvDatabaseURL),
+		SecretKey:          get(EnvSecretKey),
+		SecretKeyFallbacks: splitList(get(EnvSecretKeyFallbacks)),
+		SessionStore:       StoreKind(get(EnvSessionStore)),
+		RedisURL:           get(EnvRedisURL),
+		CSRFTrustedOrigins: splitList(get(EnvCSRFTrustedOrigins)),
+	}
+	if v := get(EnvCSRFUseSessions); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s=%q: want 1 or 0", EnvCSRFUseSessions, v)
+		}
+		c.CSRFUseSessions = b
+	}
+	c.setDefaults()
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func (c *Config) setDefaults() {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = DefaultDatabaseURL
+	}
+	if c.SessionStore == "" {
+		c.SessionStore = StoreDB
+	}
+	if c.RedisURL == "" {
+		c.RedisURL = DefaultRedisURL
+	}
+}
+
+// Validate checks the configuration without touching the network or the disk.
+// Missing values are taken as their defaults.
+func (c Config) Validate() error {
+	c.setDefaults()
+	_, _, dialect, err := dbstore.ParseURL(c.DatabaseURL)
+	if err != nil {
+		return fmt.Errorf("%s: %s", EnvDatabaseURL, strings.TrimPrefix(err.Error(), "dbstore: "))
+	}
+	switch c.SessionStore {
+	case StoreDB, StoreCachedDB, StoreRedis, StoreSignedCookies:
+	default:
+		return fmt.Errorf("%s=%q: want db, cached_db, redis or signed_cookies", EnvSessionStore, string(c.SessionStore))
+	}
+	if c.needsRedis() {
+		if _, err := redis.ParseURL(c.RedisURL); err != nil {
+			return fmt.Errorf("%s: %s", EnvRedisURL, redactRedisErr(c.RedisURL, err))
+		}
+	}
+	if c.SecretKey == "" && dialect != dbstore.SQLite {
+		return fmt.Errorf("%s is required with %s (only the SQLite setup generates a key)", EnvSecretKey, dialect)
+	}
+	for i, k := range c.SecretKeyFallbacks {
+		if k == "" {
+			return fmt.Errorf("%s: entry %d is empty", EnvSecretKeyFallbacks, i+1)
+		}
+	}
+	if _, err := csrf.New(csrf.Options{TrustedOrigins: c.CSRFTrustedOrigins}); err != nil {
+		return fmt.Errorf("%s: %s", EnvCSRFTrustedOrigins, strings.TrimPrefix(err.Error(), "csrf: "))
+	}
+	return nil
+}
+
+func (c Config) needsRedis() bool {
+	return c.SessionStore == StoreRedis || c.SessionStore == StoreCachedDB
+}
+
+func (c Config) dialect() dbstore.Dialect {
+	_, _, d, _ := dbstore.ParseURL(c.DatabaseURL)
+	return d
+}
+
+// redactRedisErr words a Redis URL error without repeating a password.
+func redactRedisErr(raw string, err error) string {
+	msg := err.Error()
+	if u, perr := url.Parse(raw); perr == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok && p != "" {
+			msg = strings.ReplaceAll(msg, p, "xxxxx")
+		}
+	}
+	return msg
+}
+
+// ErrUsage marks a command-line error (unknown command, bad flag).
+var ErrUsage = errors.New("usage")

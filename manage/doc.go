@@ -1,0 +1,67 @@
+// Package manage gives an application Django-manage.py-style subcommands
+// and its deployment configuration, so that a program's main is one line:
+//
+//	func main() { app.Main() }
+//
+// where app is a manage.App holding a function that builds the application's
+// API from an opened Env (database, session store, CSRF and security-header
+// middlewares, Django's auth on the auth_user table).
+//
+// # Commands
+//
+//	serve [--addr HOST:PORT]   serve (default 127.0.0.1:8000; the default command),
+//	                           stopping gracefully on SIGINT/SIGTERM
+//	migrate                    create django_session, auth_user and the application's tables
+//	createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
+//	changepassword --username U [--password-stdin]
+//	clearsessions              delete expired sessions (Django's clearsessions)
+//	openapi [--version 3.1]    print the OpenAPI 3.2 document (or its 3.1 downgrade)
+//
+// Every command exits 0 on success and 1 with exactly one line on stderr on
+// failure (a user that exists, a bad flag, an unreachable database). Passwords
+// are read from stdin with --password-stdin (one trailing newline is dropped)
+// or prompted for twice without echo on a terminal; with neither, the command
+// fails rather than wait for input that will not come. --no-password stores
+// Django's unusable password ("!" + random), so the user can log in only
+// through another backend. App.Run takes the arguments, an environment lookup
+// function and the three streams and returns the exit status, so the contract
+// is testable without a process.
+//
+// # Configuration
+//
+// ConfigFromEnv reads DMR_DATABASE_URL (sqlite:PATH, postgres://…,
+// postgresql://…; default sqlite:dmr.sqlite3), DMR_SECRET_KEY,
+// DMR_SECRET_KEY_FALLBACKS (comma-separated), DMR_SESSION_STORE (db,
+// cached_db, redis, signed_cookies), DMR_REDIS_URL (default
+// redis://127.0.0.1:6379/0), DMR_CSRF_USE_SESSIONS and DMR_CSRF_TRUSTED_ORIGINS
+// (comma-separated, Django's syntax). Everything is validated before any
+// command runs; errors name the variable.
+//
+// # The secret key
+//
+// Django refuses to start without SECRET_KEY. For the zero-setup SQLite case
+// this package instead generates one the first time (50 characters, as
+// Django's get_random_secret_key), keeps it in a file beside the database
+// (PATH + ".secret_key", created with mode 0600 and O_EXCL, so two processes
+// starting together agree) and logs a warning naming the file. Losing that
+// file logs everybody out; anyone who can read it can forge sessions, so treat
+// it as the database's twin. With PostgreSQL the key must come from
+// DMR_SECRET_KEY: a server that silently invented a key per host would
+// make sessions valid on one replica and not another.
+//
+// # Middleware order
+//
+// Env.Middleware wraps the application in, outermost first: security headers
+// (so every response carries them, errors included), sessions, CSRF state,
+// the current user. CSRF state sits inside the session so a secret rotated
+// under CSRF_USE_SESSIONS is stored before the session is saved.
+//
+// # Session stores
+//
+// db keeps sessions in django_session on the configured database; cached_db
+// adds a Redis copy; redis keeps them in Redis only (Django's cache backend);
+// signed_cookies keeps them in the cookie, where logout cannot revoke a copied
+// cookie (it stays valid until it expires or the secret key changes).
+// migrate creates django_session whatever the store, as Django's migrate
+// does, so switching stores later needs no migration.
+package manage

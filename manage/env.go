@@ -1,0 +1,269 @@
+package manage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/hashers"
+	"github.com/dmr-go/dmr/csrf"
+	"github.com/dmr-go/dmr/securityheaders"
+	"github.com/dmr-go/dmr/sessions"
+	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sessions/redisstore"
+)
+
+// Options are the application's fixed settings that do not come from the
+// environment: cookie names and attributes, header policy, logger. The zero
+// value is Django's defaults.
+type Options struct {
+	// Sessions are the SESSION_* cookie settings.
+	Sessions sessions.Settings
+	// CSRF is the base CSRF configuration; UseSessions, TrustedOrigins and
+	// Session are filled from the Config.
+	CSRF csrf.Options
+	// SecurityHeaders configures the security headers middleware.
+	SecurityHeaders securityheaders.Options
+	// Hashers checks and makes password hashes; nil means Django 5.2's
+	// defaults (PBKDF2-SHA256, 1,000,000 iterations) with one hashing slot
+	// per CPU. Tests pass cheaper parameters here.
+	Hashers *hashers.Hashers
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Env is an application's opened environment: the validated configuration, the
+// database, the session store and the middlewares built from them. Open
+// creates it; Close releases it.
+type Env struct {
+	Config Config
+	Logger *slog.Logger
+
+	// SecretKey and FallbackKeys are SECRET_KEY and SECRET_KEY_FALLBACKS.
+	SecretKey    []byte
+	FallbackKeys [][]byte
+
+	// DB is the application's database (users, the django_session table, the
+	// application's own tables).
+	DB      *sql.DB
+	Dialect dbstore.Dialect
+	// SessionTable is the django_session table on DB. It is always set (migrate
+	// creates the table whatever the session store, as Django does); it is the
+	// session store for StoreDB.
+	SessionTable *dbstore.Store
+	// Redis is the client for StoreRedis and StoreCachedDB, else nil.
+	Redis *redis.Client
+	// Store is the server-side session store; nil with StoreSignedCookies,
+	// where CookieStore is set instead.
+	Store       sessions.Store
+	CookieStore sessions.CookieStore
+
+	// Users is the auth_user table on DB; Auth is Django's auth (authenticate,
+	// login, logout, the current user) on it.
+	Users auth.UserStore
+	Auth  *auth.Auth
+
+	// Sessions, CSRF and Headers are the middlewares' configurations.
+	Sessions *sessions.Middleware
+	CSRF     *csrf.Protector
+	Headers  *securityheaders.Policy
+
+	offline bool
+	closers []func() error
+}
+
+// openMode says how much I/O Open may do.
+type openMode int
+
+const (
+	// online: ping the services, create the secret key file if needed.
+	online openMode = iota
+	// offline: no I/O (describing the application: the openapi command).
+	offline
+)
+
+// Open validates cfg, resolves the secret key, opens the database (and Redis
+// when the session store needs it), checks that they answer, and builds the
+// session, CSRF and security-header middlewares.
+func Open(ctx context.Context, cfg Config, opts Options) (*Env, error) {
+	return open(ctx, cfg, opts, online)
+}
+
+// OpenOffline is Open without any I/O: nothing is contacted (database and
+// Redis handles are created but never used by Open) and no secret key file is
+// written (a missing key is replaced by a random one). It is for commands that
+// only describe the application, such as printing its OpenAPI document.
+func OpenOffline(cfg Config, opts Options) (*Env, error) {
+	return open(context.Background(), cfg, opts, offline)
+}
+
+func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env, err error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	e := &Env{Config: cfg, Logger: log, offline: mode == offline}
+	defer func() {
+		if err != nil {
+			e.Close()
+		}
+	}()
+
+	driver, dsn, dialect, err := dbstore.ParseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	e.DB, e.Dialect = db, dialect
+	e.closers = append(e.closers, db.Close)
+	if dialect == dbstore.SQLite {
+		// One writer at a time anyway; a small pool keeps readers concurrent
+		// without piling up connections that each hold a page cache.
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+	}
+	if mode == online {
+		if err := db.PingContext(ctx); err != nil {
+			return nil, fmt.Errorf("database %s unreachable: %s", dialect, oneLine(err))
+		}
+	}
+
+	// The key file lives beside the database file, so it is resolved once
+	// the database is known to open.
+	key := cfg.SecretKey
+	if mode == offline && key == "" {
+		key = NewSecretKey()
+	} else if key, err = cfg.resolveSecretKey(log, true); err != nil {
+		return nil, err
+	}
+	e.SecretKey = []byte(key)
+	for _, k := range cfg.SecretKeyFallbacks {
+		e.FallbackKeys = append(e.FallbackKeys, []byte(k))
+	}
+
+	codec, err := sessions.NewCodec(sessions.CodecOptions{SecretKey: e.SecretKey, FallbackKeys: e.FallbackKeys})
+	if err != nil {
+		return nil, err
+	}
+	e.SessionTable, err = dbstore.New(db, dbstore.Options{Dialect: dialect, Codec: codec, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+
+	if cfg.needsRedis() {
+		ropts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s", EnvRedisURL, redactRedisErr(cfg.RedisURL, err))
+		}
+		e.Redis = redis.NewClient(ropts)
+		e.closers = append(e.closers, e.Redis.Close)
+		if mode == online {
+			if err := e.Redis.Ping(ctx).Err(); err != nil {
+				return nil, fmt.Errorf("redis at %s unreachable: %s", ropts.Addr, oneLine(err))
+			}
+		}
+	}
+	rop := redisstore.Options{KeyPrefix: cfg.RedisKeyPrefix, Logger: log}
+	switch cfg.SessionStore {
+	case StoreDB:
+		e.Store = e.SessionTable
+	case StoreCachedDB:
+		if e.Store, err = redisstore.NewCachedDB(e.SessionTable, e.Redis, rop); err != nil {
+			return nil, err
+		}
+	case StoreRedis:
+		if e.Store, err = redisstore.NewCache(e.Redis, rop); err != nil {
+			return nil, err
+		}
+	case StoreSignedCookies:
+		e.CookieStore, err = sessions.NewSignedCookieStore(sessions.SignedCookieOptions{SecretKey: e.SecretKey, FallbackKeys: e.FallbackKeys})
+		if err != nil {
+			return nil, err
+		}
+	}
+	e.Sessions, err = sessions.NewMiddleware(sessions.Options{
+		Settings: opts.Sessions, Store: e.Store, CookieStore: e.CookieStore, Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	co := opts.CSRF
+	co.UseSessions = cfg.CSRFUseSessions
+	co.TrustedOrigins = append(append([]string(nil), co.TrustedOrigins...), cfg.CSRFTrustedOrigins...)
+	if co.Logger == nil {
+		co.Logger = log
+	}
+	if co.UseSessions {
+		co.Session = sessionValues
+		if co.SessionCookieDomain == "" {
+			co.SessionCookieDomain = opts.Sessions.CookieDomain
+		}
+	}
+	if e.CSRF, err = csrf.New(co); err != nil {
+		return nil, err
+	}
+	if err := e.openUsers(opts); err != nil {
+		return nil, err
+	}
+	ho := opts.SecurityHeaders
+	if isZeroTrust(ho.Trust) {
+		ho.Trust = co.Trust
+	}
+	if e.Headers, err = securityheaders.New(ho); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func isZeroTrust(t securityheaders.Trust) bool {
+	return t.ProxySSLHeader == "" && t.ProxySSLValue == "" && len(t.AllowedHosts) == 0 && !t.UseXForwardedHost
+}
+
+func sessionValues(r *http.Request) csrf.SessionValues {
+	if s := sessions.FromContext(r.Context()); s != nil {
+		return s
+	}
+	return nil
+}
+
+// Middleware wraps h in the stack every request goes through, outermost
+// first: security headers, sessions, CSRF state, current user. The CSRF state
+// sits inside the session so that, with CSRF_USE_SESSIONS, a rotated secret
+// is stored before the session is saved.
+func (e *Env) Middleware(h http.Handler) http.Handler {
+	return e.Headers.Middleware(e.Sessions.Handler(e.CSRF.Middleware(e.Auth.Middleware(h))))
+}
+
+// Close releases the database and Redis connections.
+func (e *Env) Close() error {
+	var errs []error
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		errs = append(errs, e.closers[i]())
+	}
+	e.closers = nil
+	return errors.Join(errs...)
+}
+
+// oneLine keeps the first line of an error's text.
+func oneLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,360 @@
+package manage
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/dmr-go/dmr"
+)
+
+// App describes an application to the command runner: how to build its API
+// from the opened environment, its own tables, and its fixed settings.
+type App struct {
+	// Name is the program name used in messages; default the base name of
+	// os.Args[0].
+	Name string
+	// Options are the application's fixed settings (cookie names, header
+	// policy…). Options.Logger is ignored: the runner logs to its stderr.
+	Options Options
+	// API builds the application's API. It is called once per process, with
+	// an Env that is online for serve and offline (no I/O may be done through
+	// it) for openapi. Required.
+	API func(env *Env) (*dmr.API, error)
+	// Routes adds handlers beside the API to mux (a docs page, the document),
+	// which already serves the API under its prefix. Optional.
+	Routes func(mux *http.ServeMux, env *Env, api *dmr.API) error
+	// Migrate creates the application's own tables, after django_session and
+	// auth_user; it must be idempotent. Optional.
+	Migrate func(ctx context.Context, env *Env) error
+	// AutoMigrate runs migrate before serve starts listening.
+	AutoMigrate bool
+}
+
+// Invocation is one run of the command line: arguments (without the program
+// name), the environment and the standard streams.
+type Invocation struct {
+	Args      []string
+	LookupEnv func(string) (string, bool)
+	Stdin     io.Reader
+	Stdout    io.Writer
+	Stderr    io.Writer
+	// Ready, when set, is called by serve with the address it listens on,
+	// once it accepts connections.
+	Ready func(addr net.Addr)
+}
+
+// Main runs the command line of os.Args with the process environment and
+// exits with its status. SIGINT and SIGTERM stop serve gracefully.
+func (a App) Main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := a.Run(ctx, Invocation{
+		Args: os.Args[1:], LookupEnv: os.LookupEnv,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	})
+	stop()
+	os.Exit(code)
+}
+
+// Commands lists the subcommands with their synopsis.
+const Commands = `commands:
+  serve [--addr HOST:PORT]      serve the API (default 127.0.0.1:8000); the default command
+  migrate                       create the django_session, auth_user and application tables
+  createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
+  changepassword --username U [--password-stdin]
+  clearsessions                 delete expired sessions
+  openapi [--version 3.2|3.1]   print the OpenAPI document
+environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
+             DMR_REDIS_URL DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS`
+
+// Run executes one command line and returns the exit status: 0 on success
+// (and for help: "help", -h or --help print the usage on Stdout), 1 after
+// writing one line "<name>: <error>" to Stderr on any failure. No arguments
+// means serve. Serve stops gracefully when ctx is done.
+func (a App) Run(ctx context.Context, inv Invocation) int {
+	name := a.Name
+	if name == "" {
+		name = filepath.Base(os.Args[0])
+	}
+	if inv.LookupEnv == nil {
+		inv.LookupEnv = func(string) (string, bool) { return "", false }
+	}
+	if inv.Stdin == nil {
+		inv.Stdin = strings.NewReader("")
+	}
+	if inv.Stdout == nil {
+		inv.Stdout = io.Discard
+	}
+	if inv.Stderr == nil {
+		inv.Stderr = io.Discard
+	}
+	err := a.run(ctx, name, inv)
+	if errors.Is(err, errHelp) {
+		fmt.Fprintf(inv.Stdout, "usage: %s [command] [flags]\n%s\n", name, Commands)
+		return 0
+	}
+	if err != nil {
+		msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
+		fmt.Fprintf(inv.Stderr, "%s: %s\n", name, msg)
+		return 1
+	}
+	return 0
+}
+
+var errHelp = errors.New("help")
+
+type command struct {
+	name  string
+	flags *flag.FlagSet
+	run   func(ctx context.Context, c *cli) error
+}
+
+// cli is the state of one run.
+type cli struct {
+	app  App
+	inv  Invocation
+	log  *slog.Logger
+	cfg  Config
+	args []string
+}
+
+func (a App) run(ctx context.Context, name string, inv Invocation) error {
+	args := inv.Args
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "help" {
+		return errHelp
+	}
+	level := slog.LevelWarn
+	if cmd == "serve" {
+		level = slog.LevelInfo
+	}
+	c := &cli{app: a, inv: inv, log: slog.New(slog.NewTextHandler(inv.Stderr, &slog.HandlerOptions{Level: level}))}
+	var run func(context.Context) error
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	switch cmd {
+	case "serve":
+		addr := fs.String("addr", DefaultAddr, "")
+		run = func(ctx context.Context) error { return c.serve(ctx, *addr) }
+	case "migrate":
+		run = c.migrate
+	case "createuser":
+		o := createUserFlags{}
+		fs.StringVar(&o.username, "username", "", "")
+		fs.StringVar(&o.email, "email", "", "")
+		fs.BoolVar(&o.staff, "staff", false, "")
+		fs.BoolVar(&o.superuser, "superuser", false, "")
+		fs.BoolVar(&o.passwordStdin, "password-stdin", false, "")
+		fs.BoolVar(&o.noPassword, "no-password", false, "")
+		run = func(ctx context.Context) error { return c.createUser(ctx, o) }
+	case "changepassword":
+		o := createUserFlags{}
+		fs.StringVar(&o.username, "username", "", "")
+		fs.BoolVar(&o.passwordStdin, "password-stdin", false, "")
+		run = func(ctx context.Context) error { return c.changePassword(ctx, o) }
+	case "clearsessions":
+		run = c.clearSessions
+	case "openapi":
+		version := fs.String("version", "3.2", "")
+		run = func(ctx context.Context) error { return c.openAPI(*version) }
+	default:
+		return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, openapi)", cmd)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
+	}
+	cfg, err := ConfigFromEnv(inv.LookupEnv)
+	if err != nil {
+		return err
+	}
+	c.cfg = cfg
+	return run(ctx)
+}
+
+func (c *cli) options() Options {
+	o := c.app.Options
+	o.Logger = c.log
+	return o
+}
+
+func (c *cli) open(ctx context.Context) (*Env, error) {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return Open(ctx, c.cfg, c.options())
+}
+
+// Handler builds the application's whole handler on env: a mux serving the
+// API under its prefix plus the application's Routes, inside env's middleware
+// stack. Tests use it to run the application in process.
+func (a App) Handler(env *Env) (http.Handler, *dmr.API, error) {
+	if a.API == nil {
+		return nil, nil, errors.New("manage: App.API is not set")
+	}
+	api, err := a.API(env)
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	prefix := api.Prefix()
+	mux.Handle(prefix+"/", api)
+	if a.Routes != nil {
+		if err := a.Routes(mux, env, api); err != nil {
+			return nil, nil, err
+		}
+	}
+	// Building the document here reports registration problems at start-up.
+	if _, err := api.DocumentJSON(); err != nil {
+		return nil, nil, fmt.Errorf("openapi document: %w", err)
+	}
+	return env.Middleware(mux), api, nil
+}
+
+func (c *cli) serve(ctx context.Context, addr string) error {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return fmt.Errorf("serve: --addr %q: want HOST:PORT", addr)
+	}
+	env, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if c.app.AutoMigrate {
+		if err := c.migrateEnv(ctx, env, false); err != nil {
+			return err
+		}
+	}
+	h, _, err := c.app.Handler(env)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
+	}
+	c.log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "database", env.Dialect.String(), "sessions", string(env.Config.SessionStore))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if c.inv.Ready != nil {
+		c.inv.Ready(ln.Addr())
+	}
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	c.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return nil
+}
+
+func (c *cli) migrate(ctx context.Context) error {
+	env, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	return c.migrateEnv(ctx, env, true)
+}
+
+// MigrateAll creates the django_session and auth_user tables where they are
+// missing, then the application's own tables. It is idempotent and accepts a
+// database Django has already migrated.
+func (a App) MigrateAll(ctx context.Context, env *Env) error {
+	if err := env.SessionTable.CreateTables(ctx); err != nil {
+		return fmt.Errorf("migrate django_session: %s", oneLine(err))
+	}
+	if err := env.createUserTables(ctx); err != nil {
+		return fmt.Errorf("migrate auth_user: %s", oneLine(err))
+	}
+	if a.Migrate != nil {
+		if err := a.Migrate(ctx, env); err != nil {
+			return fmt.Errorf("migrate application tables: %s", oneLine(err))
+		}
+	}
+	return nil
+}
+
+func (c *cli) migrateEnv(ctx context.Context, env *Env, report bool) error {
+	if err := c.app.MigrateAll(ctx, env); err != nil {
+		return err
+	}
+	if report {
+		fmt.Fprintf(c.inv.Stdout, "Tables are up to date (%s).\n", env.Dialect)
+	}
+	return nil
+}
+
+func (c *cli) clearSessions(ctx context.Context) error {
+	env, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	if env.Store == nil {
+		// Signed cookies have nothing stored; Django's clear_expired does
+		// nothing either.
+		return nil
+	}
+	if err := env.Store.ClearExpired(ctx); err != nil {
+		return fmt.Errorf("clearsessions: %s", oneLine(err))
+	}
+	return nil
+}
+
+func (c *cli) openAPI(version string) error {
+	if version != "3.2" && version != "3.2.0" && version != "3.1" && version != "3.1.0" {
+		return fmt.Errorf("openapi: --version %q: want 3.2 or 3.1", version)
+	}
+	env, err := OpenOffline(c.cfg, c.options())
+	if err != nil {
+		return err
+	}
+	defer env.Close()
+	_, api, err := c.app.Handler(env)
+	if err != nil {
+		return err
+	}
+	var b []byte
+	if strings.HasPrefix(version, "3.1") {
+		b, err = api.DocumentJSON31()
+	} else {
+		b, err = api.DocumentJSON()
+	}
+	if err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	if _, err := c.inv.Stdout.Write(append(b, '\n')); err != nil {
+		return fmt.Errorf("openapi: %w", err)
+	}
+	return nil
+}
