@@ -3,16 +3,15 @@ package interop_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/dmr-go/dmr/internal/djangotest"
 	"github.com/dmr-go/dmr/internal/testenv"
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
-	"github.com/dmr-go/dmr/signing"
 )
 
 // forVersions runs f for each Django version, in parallel.
@@ -98,37 +97,25 @@ var testValues = []string{
 	`{"long":"` + string(bytes.Repeat([]byte("compress me "), 200)) + `"}`,
 }
 
-// djangoCodec is the session_data codec of Django's db backend: signing.dumps
-// with the salt "django.contrib.sessions.SessionStore", compressed.
+// djangoCodec is Go's codec for Django's session_data with this SECRET_KEY
+// and SECRET_KEY_FALLBACKS.
 func djangoCodec(t *testing.T, key string, fallbacks []string) sessions.Codec {
 	t.Helper()
-	o := signing.Options{Key: []byte(key), Salt: "django.contrib.sessions.SessionStore"}
+	o := sessions.CodecOptions{SecretKey: []byte(key)}
 	for _, f := range fallbacks {
 		o.FallbackKeys = append(o.FallbackKeys, []byte(f))
 	}
-	s, err := signing.NewTimestampSigner(o)
+	c, err := sessions.NewCodec(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return signedCodec{s}
-}
-
-type signedCodec struct{ s *signing.TimestampSigner }
-
-func (c signedCodec) Encode(d *pyjson.Object) (string, error) { return c.s.SignObject(d, true) }
-
-func (c signedCodec) Decode(s string) (*pyjson.Object, error) {
-	v, err := c.s.UnsignObject(s, 0)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := v.(*pyjson.Object)
-	if !ok {
-		return nil, fmt.Errorf("session data is a %T, not an object", v)
-	}
-	return o, nil
+	return c
 }
 
 // quietLogger drops the warnings that tests of hostile input provoke on
 // purpose.
 var quietLogger = slog.New(slog.DiscardHandler)
+
+func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -50,8 +50,10 @@ def protected(request):
     return JsonResponse({"ok": True, "method": request.method, **_user(request)})
 
 
+@csrf_exempt
 def session_view(request):
-    """GET: the session as a dict. POST JSON {set: {...}, delete: [...]}: change it."""
+    """GET: the session as a dict. POST JSON {set: {...}, delete: [...]}: change it
+    (no CSRF check: a test fixture, not a form)."""
     if request.method == "POST":
         body = json.loads(request.body or b"{}")
         for k, v in body.get("set", {}).items():
