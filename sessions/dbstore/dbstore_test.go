@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -17,6 +18,18 @@ import (
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
 )
+
+const secretKey = "django-insecure-test-secret-key-0123456789abcdefghijklmnopqrstuv"
+
+// testCodec is Django's session codec (signed, compressed JSON).
+func testCodec(t testing.TB) *sessions.DjangoCodec {
+	t.Helper()
+	c, err := sessions.NewCodec(sessions.CodecOptions{SecretKey: []byte(secretKey)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 // Django's DDL, verbatim: SQLite from `sqlmigrate`/sqlite_master, PostgreSQL
 // from `manage.py sqlmigrate sessions 0001` (3.2–6.1 identical).
@@ -85,7 +98,7 @@ func (c *clock) Add(d time.Duration) {
 
 func newStore(t *testing.T, e env, now func() time.Time) *dbstore.Store {
 	t.Helper()
-	s, err := dbstore.New(e.open(t), dbstore.Options{Dialect: e.dialect, Codec: testCodec{}, Now: now})
+	s, err := dbstore.New(e.open(t), dbstore.Options{Dialect: e.dialect, Codec: testCodec(t), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,12 +337,15 @@ func TestSQLiteDateTimeText(t *testing.T) {
 		}
 	}
 	// A row Django wrote is read with its exact expiry and compared as text.
-	if _, err := s.DB().ExecContext(ctx, `INSERT INTO django_session VALUES ('djangowrote00000000000000000000aa', 'T:[["x",1]]', '2999-01-02 03:04:05.060708')`); err != nil {
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO django_session VALUES ('djangowrote00000000000000000000aa', 'eyJmb28iOiJiYXIifQ:1r31eq:Gs1AV0QVJZ9d2maCcgNyGDFLEpJ1jYtEx5VIK3g-640', '2999-01-02 03:04:05.060708')`); err != nil {
 		t.Fatal(err)
 	}
 	r, err := s.Load(ctx, "djangowrote00000000000000000000aa")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if dump(r.Data) != "foo=bar;" {
+		t.Errorf("Django's session_data decoded as %q", dump(r.Data))
 	}
 	if want := time.Date(2999, 1, 2, 3, 4, 5, 60708000, time.UTC); !r.Expiry.Equal(want) {
 		t.Errorf("Expiry %v, want %v", r.Expiry, want)
@@ -354,7 +370,7 @@ func TestCreateTablesTwiceAndOnDjangoSchema(t *testing.T) {
 						}
 					}
 				}
-				s, err := dbstore.New(db, dbstore.Options{Dialect: e.dialect, Codec: testCodec{}})
+				s, err := dbstore.New(db, dbstore.Options{Dialect: e.dialect, Codec: testCodec(t)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -379,7 +395,7 @@ func TestCreateTablesTwiceAndOnDjangoSchema(t *testing.T) {
 func TestCreateTablesConcurrently(t *testing.T) {
 	forEach(t, func(t *testing.T, e env) {
 		db := e.open(t)
-		s, err := dbstore.New(db, dbstore.Options{Dialect: e.dialect, Codec: testCodec{}})
+		s, err := dbstore.New(db, dbstore.Options{Dialect: e.dialect, Codec: testCodec(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -562,7 +578,7 @@ func TestDeleteUserSessions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		codec := testCodec{}
+		codec := testCodec(t)
 		for i := range n {
 			key := fmt.Sprintf("user%028d", i)
 			uid := fmt.Sprint(i % 7)
@@ -644,7 +660,7 @@ func TestOpen(t *testing.T) {
 	}
 	for name, u := range urls {
 		t.Run(name, func(t *testing.T) {
-			s, err := dbstore.Open(ctx, u(t), dbstore.Options{Codec: testCodec{}})
+			s, err := dbstore.Open(ctx, u(t), dbstore.Options{Codec: testCodec(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -671,13 +687,68 @@ func TestOpen(t *testing.T) {
 
 func TestNewValidates(t *testing.T) {
 	db := sqliteDB(t)
-	if _, err := dbstore.New(db, dbstore.Options{Codec: testCodec{}}); err == nil {
+	if _, err := dbstore.New(db, dbstore.Options{Codec: testCodec(t)}); err == nil {
 		t.Error("no dialect accepted")
 	}
 	if _, err := dbstore.New(db, dbstore.Options{Dialect: dbstore.SQLite}); err == nil {
 		t.Error("no codec accepted")
 	}
-	if _, err := dbstore.New(nil, dbstore.Options{Dialect: dbstore.SQLite, Codec: testCodec{}}); err == nil {
+	if _, err := dbstore.New(nil, dbstore.Options{Dialect: dbstore.SQLite, Codec: testCodec(t)}); err == nil {
 		t.Error("nil db accepted")
 	}
+}
+
+// TestConcurrentRequestsBothSurvive goes through the session middleware: two
+// requests load one session, each sets a different key and commits. The
+// second commit conflicts, reloads and re-applies its own changes, so both
+// keys survive. When both set the same key, the later commit's value wins and
+// nothing else is lost.
+func TestConcurrentRequestsBothSurvive(t *testing.T) {
+	forEach(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		s := newStore(t, e, nil)
+		m, err := sessions.NewMiddleware(sessions.Options{Store: s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := m.NewSession(ctx, "", false)
+		first.Set("start", int64(0))
+		if err := first.Commit(ctx, http.Header{}, 200); err != nil {
+			t.Fatal(err)
+		}
+		key := first.Key()
+		a := m.NewSession(ctx, key, true)
+		b := m.NewSession(ctx, key, true)
+		a.Get("start") // both load before either saves
+		b.Get("start")
+		a.Set("a", "from A")
+		a.Set("same", "A")
+		b.Set("b", "from B")
+		b.Set("same", "B")
+		if err := a.Commit(ctx, http.Header{}, 200); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Commit(ctx, http.Header{}, 200); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.Load(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := dump(r.Data); got != "start=0;a=from A;same=B;b=from B;" {
+			t.Errorf("final session %q", got)
+		}
+		// A concurrent logout deleted the row: the other request's save is
+		// interrupted (Django's SessionInterrupted), not resurrected.
+		c := m.NewSession(ctx, key, true)
+		c.Get("start")
+		if err := s.Delete(ctx, key); err != nil {
+			t.Fatal(err)
+		}
+		c.Set("late", true)
+		var ie *sessions.InterruptedError
+		if err := c.Commit(ctx, http.Header{}, 200); !errors.As(err, &ie) {
+			t.Fatalf("commit after delete = %v, want InterruptedError", err)
+		}
+	})
 }

@@ -17,8 +17,12 @@ func ExampleOpen() {
 	dir, _ := os.MkdirTemp("", "dbstore-example")
 	defer os.RemoveAll(dir)
 
-	// The codec is Django's signed JSON in real use.
-	store, err := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: testCodec{}})
+	// Django's session_data format, keyed by the Django project's SECRET_KEY.
+	codec, err := sessions.NewCodec(sessions.CodecOptions{SecretKey: []byte(secretKey)})
+	if err != nil {
+		panic(err)
+	}
+	store, err := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: codec})
 	if err != nil {
 		panic(err)
 	}
@@ -52,7 +56,8 @@ func ExampleStore_Save() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "dbstore-example")
 	defer os.RemoveAll(dir)
-	store, _ := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: testCodec{}})
+	codec, _ := sessions.NewCodec(sessions.CodecOptions{SecretKey: []byte(secretKey)})
+	store, _ := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: codec})
 	defer store.Close()
 	_ = store.CreateTables(ctx)
 	_, _ = store.Create(ctx, sessions.Record{Key: "examplekey0000000000000000000000", Data: pyjson.NewObject(0), Expiry: time.Now().Add(time.Hour)})

@@ -1,0 +1,58 @@
+// Package redisstore keeps sessions in Redis the way Django's cache and
+// cached_db session backends do with Django's own
+// django.core.cache.backends.redis.RedisCache (Django 4.0+), so a Go service
+// and a Django site can share them.
+//
+// # Format
+//
+// Keys are Django's cache keys: KEY_FUNCTION's default
+// "<KEY_PREFIX>:<VERSION>:<key>" around "django.contrib.sessions.cache<session
+// key>" ([Cache]) or "django.contrib.sessions.cached_db<session key>"
+// ([CachedDB]), e.g. ":1:django.contrib.sessions.cacheabc…". The value is the
+// session dict itself pickled as RedisCache writes it,
+// pickle.dumps(dict, pickle.HIGHEST_PROTOCOL) — see package pickle, which
+// reads only plain data and never instantiates anything. The TTL is the
+// session's expiry age (we set it in milliseconds from Record.Expiry; Django
+// sets whole seconds).
+//
+// # Cache ("django.contrib.sessions.backends.cache")
+//
+// Redis is the only copy. Create is SET … NX (Django's cache.add; a taken key
+// is sessions.ErrKeyExists). Save is compare-and-swap in one Lua script: the
+// stored bytes must still equal the Version the session was loaded with
+// (sessions.ErrConflict otherwise); a missing key is sessions.ErrNotFound,
+// Django's UpdateError. Django's own save is a blind SET after a GET, so
+// Django's writes are detected by ours but not the other way round.
+//
+// # CachedDB ("django.contrib.sessions.backends.cached_db")
+//
+// The database ([dbstore.Store], Django's django_session table) is
+// authoritative; Redis holds a pickled copy. Load reads the cache and falls
+// back to the database, refilling the cache (TTL = the row's expire_date
+// minus now), as Django does. Every write goes to the database first: Save
+// is the database's compare-and-swap on session_data, then the cache entry is
+// set to the new dict; when the save fails (conflict, session gone) the cache
+// entry is deleted so the next Load reads the database. Delete removes the
+// row, then the cache entry.
+//
+// A session loaded from the cache has no session_data text to compare with;
+// its Version is the cached bytes, and Save then reads the row and compares
+// the decoded row with the decoded cached dict (as Python dicts compare):
+// equal means nobody changed the session since, and the row is updated with
+// compare-and-swap on the text just read. So a stale cache entry can cause a
+// conflict and a reload, never a lost update.
+//
+// Residual race (shared with Django): two writers that commit to the
+// database in one order may refresh the cache in the other, leaving the
+// older dict cached until the next write or its TTL. Writes stay correct
+// (the stale copy fails the comparison above); reads may see the older dict
+// meanwhile.
+//
+// # Concurrent writers
+//
+// Two requests that load one session and change different keys both survive:
+// the second save gets sessions.ErrConflict, and the session layer reloads
+// and re-applies its own changes. Two requests that change the same key: the
+// later save wins (its value is re-applied on top of the first one's), as
+// with any last-writer-wins store, but no other key is lost.
+package redisstore

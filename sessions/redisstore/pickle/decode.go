@@ -1,0 +1,678 @@
+package pickle
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"slices"
+	"strings"
+
+	"github.com/dmr-go/dmr/pyjson"
+)
+
+// Limits on what Unmarshal accepts.
+const (
+	// MaxDepth is the deepest nesting of dicts and lists.
+	MaxDepth = 1000
+	// MaxValues caps the number of values in the decoded result, counting a
+	// value reached through several memo references once per reference.
+	MaxValues = 1 << 18
+	// maxLongBits caps integers (Python's default int↔str limit is 4300
+	// digits, about 14,300 bits).
+	maxLongBits = 14300
+	// maxMemo caps memo indexes.
+	maxMemo = 1 << 20
+)
+
+// ErrUnsupported wraps errors about pickle contents outside the supported
+// subset (classes, sets, bytes…).
+var ErrUnsupported = errors.New("pickle: unsupported content")
+
+// list is a Python list while decoding: lists are mutable and may be shared
+// through the memo, so they stay pointers until the end.
+type list struct{ items []any }
+
+// dict is a Python dict while decoding.
+type dict struct{ o *pyjson.Object }
+
+// tuple is an immutable sequence while decoding.
+type tuple []any
+
+// mark is the MARK sentinel on the stack.
+type mark struct{}
+
+// Unmarshal decodes a pickle whose top-level value is a dict into an
+// *pyjson.Object. See the package doc for what is accepted.
+func Unmarshal(data []byte) (*pyjson.Object, error) {
+	v, err := UnmarshalValue(data)
+	if err != nil {
+		return nil, err
+	}
+	o, ok := v.(*pyjson.Object)
+	if !ok {
+		return nil, fmt.Errorf("pickle: top-level value is %T, not a dict", v)
+	}
+	return o, nil
+}
+
+// UnmarshalValue decodes a pickle holding any supported value.
+func UnmarshalValue(data []byte) (any, error) {
+	d := decoder{in: data}
+	v, err := d.run()
+	if err != nil {
+		return nil, err
+	}
+	budget := MaxValues
+	return finish(v, 0, &budget, nil)
+}
+
+type decoder struct {
+	in    []byte
+	pos   int
+	stack []any
+	memo  map[uint64]any // a dict in Python too: MEMOIZE uses len(memo)
+	proto int
+	// frameEnd is the end of the current frame, 0 outside frames.
+	frameEnd int
+}
+
+var errTruncated = errors.New("pickle: truncated data")
+
+func (d *decoder) read(n int) ([]byte, error) {
+	if n < 0 || n > len(d.in)-d.pos {
+		return nil, errTruncated
+	}
+	b := d.in[d.pos : d.pos+n]
+	d.pos += n
+	return b, nil
+}
+
+func (d *decoder) byte() (byte, error) {
+	if d.pos >= len(d.in) {
+		return 0, errTruncated
+	}
+	b := d.in[d.pos]
+	d.pos++
+	return b, nil
+}
+
+// line reads a newline-terminated text argument (at most 5000 bytes).
+func (d *decoder) line() (string, error) {
+	end := bytes.IndexByte(d.in[d.pos:min(len(d.in), d.pos+5001)], '\n')
+	if end < 0 {
+		return "", errors.New("pickle: missing or overlong text argument")
+	}
+	s := string(d.in[d.pos : d.pos+end])
+	d.pos += end + 1
+	return s, nil
+}
+
+func (d *decoder) uint32() (uint32, error) {
+	b, err := d.read(4)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32(b), nil
+}
+
+func (d *decoder) uint64() (uint64, error) {
+	b, err := d.read(8)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b), nil
+}
+
+func (d *decoder) push(v any) { d.stack = append(d.stack, v) }
+
+func (d *decoder) pop() (any, error) {
+	if len(d.stack) == 0 {
+		return nil, errors.New("pickle: stack underflow")
+	}
+	v := d.stack[len(d.stack)-1]
+	d.stack = d.stack[:len(d.stack)-1]
+	if _, ok := v.(mark); ok {
+		return nil, errors.New("pickle: unexpected MARK")
+	}
+	return v, nil
+}
+
+func (d *decoder) top() (any, error) {
+	if len(d.stack) == 0 {
+		return nil, errors.New("pickle: stack underflow")
+	}
+	v := d.stack[len(d.stack)-1]
+	if _, ok := v.(mark); ok {
+		return nil, errors.New("pickle: unexpected MARK")
+	}
+	return v, nil
+}
+
+// popMark pops everything down to and including the topmost MARK and returns
+// the items above it.
+func (d *decoder) popMark() ([]any, error) {
+	for i := len(d.stack) - 1; i >= 0; i-- {
+		if _, ok := d.stack[i].(mark); ok {
+			items := slices.Clone(d.stack[i+1:])
+			d.stack = d.stack[:i]
+			return items, nil
+		}
+	}
+	return nil, errors.New("pickle: MARK not found")
+}
+
+func (d *decoder) memoPut(idx uint64) error {
+	v, err := d.top()
+	if err != nil {
+		return err
+	}
+	if len(d.memo) >= maxMemo {
+		return errors.New("pickle: too many memo entries")
+	}
+	if d.memo == nil {
+		d.memo = make(map[uint64]any)
+	}
+	d.memo[idx] = v
+	return nil
+}
+
+func (d *decoder) memoGet(idx uint64) error {
+	v, ok := d.memo[idx]
+	if !ok {
+		return fmt.Errorf("pickle: memo index %d not defined", idx)
+	}
+	d.push(v)
+	return nil
+}
+
+func (d *decoder) run() (any, error) {
+	for {
+		if d.frameEnd != 0 && d.pos == d.frameEnd {
+			d.frameEnd = 0
+		}
+		op, err := d.byte()
+		if err != nil {
+			return nil, err
+		}
+		if d.frameEnd != 0 && op == opFrame {
+			return nil, errors.New("pickle: FRAME inside a frame")
+		}
+		switch op {
+		case opProto:
+			p, err := d.byte()
+			if err != nil {
+				return nil, err
+			}
+			if p > 5 {
+				return nil, fmt.Errorf("%w: protocol %d", ErrUnsupported, p)
+			}
+			d.proto = int(p)
+		case opFrame:
+			n, err := d.uint64()
+			if err != nil {
+				return nil, err
+			}
+			if n > uint64(len(d.in)-d.pos) {
+				return nil, errTruncated
+			}
+			if n > 0 {
+				d.frameEnd = d.pos + int(n)
+			}
+		case opStop:
+			v, err := d.pop()
+			if err != nil {
+				return nil, err
+			}
+			if len(d.stack) != 0 {
+				return nil, errors.New("pickle: values left on the stack at STOP")
+			}
+			if d.pos != len(d.in) {
+				return nil, errors.New("pickle: trailing data after STOP")
+			}
+			return v, nil
+
+		case opMark:
+			d.push(mark{})
+		case opPop:
+			if len(d.stack) == 0 {
+				return nil, errors.New("pickle: stack underflow")
+			}
+			d.stack = d.stack[:len(d.stack)-1] // Python's POP also drops a MARK
+		case opPopMark:
+			if _, err := d.popMark(); err != nil {
+				return nil, err
+			}
+		case opDup:
+			v, err := d.top()
+			if err != nil {
+				return nil, err
+			}
+			d.push(v)
+
+		case opNone:
+			d.push(nil)
+		case opNewTrue:
+			d.push(true)
+		case opNewFalse:
+			d.push(false)
+		case opBinInt:
+			u, err := d.uint32()
+			if err != nil {
+				return nil, err
+			}
+			d.push(int64(int32(u)))
+		case opBinInt1:
+			b, err := d.byte()
+			if err != nil {
+				return nil, err
+			}
+			d.push(int64(b))
+		case opBinInt2:
+			b, err := d.read(2)
+			if err != nil {
+				return nil, err
+			}
+			d.push(int64(binary.LittleEndian.Uint16(b)))
+		case opLong1, opLong4:
+			var n uint64
+			if op == opLong1 {
+				b, err := d.byte()
+				if err != nil {
+					return nil, err
+				}
+				n = uint64(b)
+			} else {
+				u, err := d.uint32()
+				if err != nil {
+					return nil, err
+				}
+				if int32(u) < 0 {
+					return nil, errors.New("pickle: LONG4 with negative length")
+				}
+				n = uint64(u)
+			}
+			if n*8 > maxLongBits+8 {
+				return nil, fmt.Errorf("%w: integer of %d bytes", ErrUnsupported, n)
+			}
+			b, err := d.read(int(n))
+			if err != nil {
+				return nil, err
+			}
+			d.push(decodeLong(b))
+		case 'I', 'L': // INT, LONG (text; og-rek writes LONG for big integers)
+			line, err := d.line()
+			if err != nil {
+				return nil, err
+			}
+			if op == 'I' && (line == "00" || line == "01") {
+				d.push(line == "01")
+				break
+			}
+			if op == 'L' {
+				line = strings.TrimSuffix(line, "L")
+			}
+			x, ok := new(big.Int).SetString(line, 10)
+			if !ok || x.BitLen() > maxLongBits || line == "" || line[0] == '+' || strings.ContainsRune(line, '_') {
+				return nil, fmt.Errorf("pickle: bad integer %q", line)
+			}
+			if x.IsInt64() {
+				d.push(x.Int64())
+			} else {
+				d.push(json.Number(x.String()))
+			}
+		case opBinFloat:
+			b, err := d.read(8)
+			if err != nil {
+				return nil, err
+			}
+			d.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
+
+		case opShortBinUnicod, opBinUnicode, opBinUnicode8:
+			var n uint64
+			switch op {
+			case opShortBinUnicod:
+				b, err := d.byte()
+				if err != nil {
+					return nil, err
+				}
+				n = uint64(b)
+			case opBinUnicode:
+				u, err := d.uint32()
+				if err != nil {
+					return nil, err
+				}
+				n = uint64(u)
+			default:
+				n, err = d.uint64()
+				if err != nil {
+					return nil, err
+				}
+			}
+			if n > uint64(len(d.in)-d.pos) {
+				return nil, errTruncated
+			}
+			b, _ := d.read(int(n))
+			s := string(b)
+			if !validWTF8(s) {
+				return nil, errors.New("pickle: string is not valid UTF-8")
+			}
+			d.push(s)
+
+		case 'U', 'T': // SHORT_BINSTRING, BINSTRING: read as ASCII, as Python 3 does by default
+			var n uint64
+			if op == 'U' {
+				b, err := d.byte()
+				if err != nil {
+					return nil, err
+				}
+				n = uint64(b)
+			} else {
+				u, err := d.uint32()
+				if err != nil {
+					return nil, err
+				}
+				if int32(u) < 0 {
+					return nil, errors.New("pickle: BINSTRING with negative length")
+				}
+				n = uint64(u)
+			}
+			if n > uint64(len(d.in)-d.pos) {
+				return nil, errTruncated
+			}
+			b, _ := d.read(int(n))
+			for _, c := range b {
+				if c >= 0x80 {
+					return nil, fmt.Errorf("%w: non-ASCII Python 2 string", ErrUnsupported)
+				}
+			}
+			d.push(string(b))
+
+		case opEmptyDict:
+			d.push(&dict{o: pyjson.NewObject(0)})
+		case opDict:
+			items, err := d.popMark()
+			if err != nil {
+				return nil, err
+			}
+			dc := &dict{o: pyjson.NewObject(len(items) / 2)}
+			if err := setItems(dc, items); err != nil {
+				return nil, err
+			}
+			d.push(dc)
+		case opSetItem, opSetItems:
+			var items []any
+			if op == opSetItem {
+				v, err := d.pop()
+				if err != nil {
+					return nil, err
+				}
+				k, err := d.pop()
+				if err != nil {
+					return nil, err
+				}
+				items = []any{k, v}
+			} else if items, err = d.popMark(); err != nil {
+				return nil, err
+			}
+			t, err := d.top()
+			if err != nil {
+				return nil, err
+			}
+			dc, ok := t.(*dict)
+			if !ok {
+				return nil, fmt.Errorf("pickle: SETITEM(S) on %s", kind(t))
+			}
+			if err := setItems(dc, items); err != nil {
+				return nil, err
+			}
+
+		case opEmptyList:
+			d.push(&list{})
+		case opList:
+			items, err := d.popMark()
+			if err != nil {
+				return nil, err
+			}
+			d.push(&list{items: items})
+		case opAppend, opAppends:
+			var items []any
+			if op == opAppend {
+				v, err := d.pop()
+				if err != nil {
+					return nil, err
+				}
+				items = []any{v}
+			} else if items, err = d.popMark(); err != nil {
+				return nil, err
+			}
+			t, err := d.top()
+			if err != nil {
+				return nil, err
+			}
+			l, ok := t.(*list)
+			if !ok {
+				return nil, fmt.Errorf("pickle: APPEND(S) on %s", kind(t))
+			}
+			if len(l.items)+len(items) > MaxValues {
+				return nil, errors.New("pickle: list too long")
+			}
+			l.items = append(l.items, items...)
+
+		case opEmptyTuple:
+			d.push(tuple{})
+		case opTuple:
+			items, err := d.popMark()
+			if err != nil {
+				return nil, err
+			}
+			d.push(tuple(items))
+		case opTuple1, opTuple2, opTuple3:
+			n := int(op-opTuple1) + 1
+			if len(d.stack) < n {
+				return nil, errors.New("pickle: stack underflow")
+			}
+			items := slices.Clone(d.stack[len(d.stack)-n:])
+			for _, it := range items {
+				if _, ok := it.(mark); ok {
+					return nil, errors.New("pickle: unexpected MARK")
+				}
+			}
+			d.stack = d.stack[:len(d.stack)-n]
+			d.push(tuple(items))
+
+		case opMemoize:
+			if err := d.memoPut(uint64(len(d.memo))); err != nil {
+				return nil, err
+			}
+		case opBinPut:
+			b, err := d.byte()
+			if err != nil {
+				return nil, err
+			}
+			if err := d.memoPut(uint64(b)); err != nil {
+				return nil, err
+			}
+		case opLongBinPut:
+			u, err := d.uint32()
+			if err != nil {
+				return nil, err
+			}
+			if err := d.memoPut(uint64(u)); err != nil {
+				return nil, err
+			}
+		case opBinGet:
+			b, err := d.byte()
+			if err != nil {
+				return nil, err
+			}
+			if err := d.memoGet(uint64(b)); err != nil {
+				return nil, err
+			}
+		case opLongBinGet:
+			u, err := d.uint32()
+			if err != nil {
+				return nil, err
+			}
+			if err := d.memoGet(uint64(u)); err != nil {
+				return nil, err
+			}
+
+		default:
+			return nil, fmt.Errorf("%w: opcode 0x%02x (%s) at offset %d", ErrUnsupported, op, opName(op), d.pos-1)
+		}
+		if len(d.stack) > MaxValues {
+			return nil, errors.New("pickle: stack too deep")
+		}
+	}
+}
+
+func setItems(dc *dict, items []any) error {
+	if len(items)%2 != 0 {
+		return errors.New("pickle: odd number of items for a dict")
+	}
+	if dc.o.Len()+len(items)/2 > MaxValues {
+		return errors.New("pickle: dict too large")
+	}
+	for i := 0; i < len(items); i += 2 {
+		k, ok := items[i].(string)
+		if !ok {
+			return fmt.Errorf("%w: dict key of type %s", ErrUnsupported, kind(items[i]))
+		}
+		dc.o.Set(k, items[i+1])
+	}
+	return nil
+}
+
+// decodeLong is Python's pickle.decode_long (little-endian two's
+// complement), as int64 when it fits, else json.Number.
+func decodeLong(b []byte) any {
+	if len(b) == 0 {
+		return int64(0)
+	}
+	be := slices.Clone(b)
+	slices.Reverse(be)
+	x := new(big.Int).SetBytes(be)
+	if be[0]&0x80 != 0 {
+		x.Sub(x, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
+	}
+	if x.IsInt64() {
+		return x.Int64()
+	}
+	return json.Number(x.String())
+}
+
+// finish turns the decoding-time containers into the result types, with
+// limits on depth and total size and rejecting cycles. path holds the
+// containers being converted (for cycle detection).
+func finish(v any, depth int, budget *int, path []any) (any, error) {
+	*budget--
+	if *budget < 0 {
+		return nil, fmt.Errorf("pickle: more than %d values", MaxValues)
+	}
+	if depth > MaxDepth {
+		return nil, fmt.Errorf("pickle: nested deeper than %d", MaxDepth)
+	}
+	switch c := v.(type) {
+	case *list:
+		if slices.Contains(path, any(c)) {
+			return nil, errors.New("pickle: cyclic list")
+		}
+		out := make([]any, len(c.items))
+		for i, it := range c.items {
+			x, err := finish(it, depth+1, budget, append(path, c))
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	case tuple:
+		out := make([]any, len(c))
+		for i, it := range c {
+			x, err := finish(it, depth+1, budget, path)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = x
+		}
+		return out, nil
+	case *dict:
+		if slices.Contains(path, any(c)) {
+			return nil, errors.New("pickle: cyclic dict")
+		}
+		keys := c.o.Keys()
+		out := pyjson.NewObject(len(keys))
+		for _, k := range keys {
+			it, _ := c.o.Get(k)
+			x, err := finish(it, depth+1, budget, append(path, c))
+			if err != nil {
+				return nil, err
+			}
+			out.Set(k, x)
+		}
+		return out, nil
+	}
+	return v, nil
+}
+
+func kind(v any) string {
+	switch v.(type) {
+	case *list:
+		return "list"
+	case *dict:
+		return "dict"
+	case tuple:
+		return "tuple"
+	case nil:
+		return "None"
+	case string:
+		return "str"
+	case bool:
+		return "bool"
+	case int64, json.Number:
+		return "int"
+	case float64:
+		return "float"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+func opName(op byte) string {
+	switch op {
+	case 'c':
+		return "GLOBAL"
+	case 0x93:
+		return "STACK_GLOBAL"
+	case 'R':
+		return "REDUCE"
+	case 'b':
+		return "BUILD"
+	case 'i':
+		return "INST"
+	case 'o':
+		return "OBJ"
+	case 0x81:
+		return "NEWOBJ"
+	case 0x92:
+		return "NEWOBJ_EX"
+	case 'P', 'Q':
+		return "PERSID"
+	case 0x82, 0x83, 0x84:
+		return "EXT"
+	case 'S':
+		return "STRING"
+	case 'B', 'C', 0x8e:
+		return "BYTES"
+	case 0x8f, 0x90, 0x91:
+		return "SET"
+	case 0x96, 0x97, 0x98:
+		return "BUFFER"
+	case 'F', 'V', 'g', 'p':
+		return "protocol 0 text opcode"
+	}
+	return "unknown"
+}
