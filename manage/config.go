@@ -1,7 +1,6 @@
 package manage
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -181,9 +180,11 @@ func (c Config) dialect() dbstore.Dialect {
 	return d
 }
 
-// redactRedisErr words a Redis URL error without repeating a password.
+// redactRedisErr words a Redis URL error without repeating the URL, which may
+// carry a password.
 func redactRedisErr(raw string, err error) string {
-	msg := err.Error()
+	msg := strings.ReplaceAll(err.Error(), strconv.Quote(raw), "the URL")
+	msg = strings.ReplaceAll(msg, raw, "the URL")
 	if u, perr := url.Parse(raw); perr == nil && u.User != nil {
 		if p, ok := u.User.Password(); ok && p != "" {
 			msg = strings.ReplaceAll(msg, p, "xxxxx")
@@ -191,6 +192,3 @@ func redactRedisErr(raw string, err error) string {
 	}
 	return msg
 }
-
-// ErrUsage marks a command-line error (unknown command, bad flag).
-var ErrUsage = errors.New("usage")
