@@ -90,6 +90,10 @@
 //     Django's parse_cookie (Go's Request.Cookie returns the first).
 //   - Vary: Cookie is added whenever the cookie is set, as in Django 5.2.14+
 //     and 6.0.5+ (earlier versions only when the session was accessed).
+//   - The session is saved only for status < 500, as in Django 4.0+ (3.2
+//     skipped only status 500 itself).
 //   - The Django 3.2 pre-3.1 session format is read only with
 //     CodecOptions.Legacy32.
+//   - A load error is an error, not an empty session (see above); Django
+//     raises too, but a Go handler has no exception to carry it.
 package sessions
