@@ -1,0 +1,42 @@
+package testclient_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/dmr-go/dmr/testclient"
+)
+
+func ExampleNew() {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			http.SetCookie(w, &http.Cookie{Name: "csrftoken", Value: "secret-from-server", Path: "/"})
+			return
+		}
+		fmt.Fprintf(w, "token %s", r.Header.Get("X-CSRFToken"))
+	})
+	c := testclient.New(h, testclient.Options{})
+	ctx := context.Background()
+	_, _ = c.Get(ctx, "/form")
+	res, _ := c.Post(ctx, "/submit", map[string]string{"a": "b"})
+	fmt.Println(res.StatusCode, string(res.Body))
+	// Output:
+	// 200 token secret-from-server
+}
+
+func ExampleClient_LoginAs() {
+	// a is an application with its session middleware and auth (see
+	// manage.Env): Sessions: env.Sessions, Auth: env.Auth.
+	a := newApp(nil, false)
+	c := testclient.New(a.handler, testclient.Options{Sessions: a.sessions, Auth: a.auth})
+	ctx := context.Background()
+	if err := c.LoginAs(ctx, a.user); err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, _ := c.Get(ctx, "/me")
+	fmt.Println(res.StatusCode, string(res.Body))
+	// Output:
+	// 200 alice
+}
