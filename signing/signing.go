@@ -132,27 +132,33 @@ func deriveKey(newHash func() hash.Hash, keySalt string, secret []byte) []byte {
 
 // macKey is one derived HMAC key with a pool of ready HMAC states.
 type macKey struct {
-	pool sync.Pool
+	pool sync.Pool // of *macState
+}
+
+// macState is a keyed HMAC with room for its digest, so computing a
+// signature does not allocate.
+type macState struct {
+	h   hash.Hash
+	sum [64]byte
 }
 
 func newMACKey(newHash func() hash.Hash, keySalt string, secret []byte) *macKey {
 	derived := deriveKey(newHash, keySalt, secret)
 	k := &macKey{}
-	k.pool.New = func() any { return hmac.New(newHash, derived) }
+	k.pool.New = func() any { return &macState{h: hmac.New(newHash, derived)} }
 	return k
 }
 
 // appendSignature appends B64URL(HMAC(value)) to dst.
 func (k *macKey) appendSignature(dst, value []byte) []byte {
-	mac := k.pool.Get().(hash.Hash)
-	mac.Write(value)
-	var sum [64]byte
-	digest := mac.Sum(sum[:0])
-	mac.Reset()
-	k.pool.Put(mac)
+	st := k.pool.Get().(*macState)
+	st.h.Write(value)
+	digest := st.h.Sum(st.sum[:0])
 	n := base64.RawURLEncoding.EncodedLen(len(digest))
 	dst = append(dst, make([]byte, n)...)
 	base64.RawURLEncoding.Encode(dst[len(dst)-n:], digest)
+	st.h.Reset()
+	k.pool.Put(st)
 	return dst
 }
 
