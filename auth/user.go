@@ -1,0 +1,73 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// User is one row of Django's auth_user table. The zero User (ID 0) is the
+// anonymous user: Django's AutoField never assigns 0.
+type User struct {
+	ID          int64
+	Password    string // the encoded hash (see package hashers)
+	LastLogin   *time.Time
+	IsSuperuser bool
+	Username    string
+	FirstName   string
+	LastName    string
+	Email       string
+	IsStaff     bool
+	IsActive    bool
+	DateJoined  time.Time
+
+	// Backend is the path of the backend that authenticated the user
+	// (Django's user.backend), set by Authenticate and read by Login. It is
+	// not stored in auth_user.
+	Backend string
+}
+
+// AnonymousUser returns a new anonymous user: no ID, empty username, every
+// flag false (Django's AnonymousUser). Each call returns a fresh value, so a
+// handler that changes it affects nobody else.
+func AnonymousUser() *User { return &User{} }
+
+// IsAuthenticated reports whether u is a real user (Django's
+// is_authenticated). It is false for nil and for the anonymous user.
+func (u *User) IsAuthenticated() bool { return u != nil && u.ID != 0 }
+
+// IsAnonymous is the negation of IsAuthenticated.
+func (u *User) IsAnonymous() bool { return !u.IsAuthenticated() }
+
+// String returns the username, or "AnonymousUser".
+func (u *User) String() string {
+	if u.IsAnonymous() {
+		return "AnonymousUser"
+	}
+	return u.Username
+}
+
+// ErrUserNotFound is returned by UserStore lookups that find no user.
+var ErrUserNotFound = errors.New("auth: user not found")
+
+// ErrUsernameTaken is returned by UserStore.CreateUser for a username that
+// exists.
+var ErrUsernameTaken = errors.New("auth: username already taken")
+
+// UserStore keeps users. Implementations must be safe for concurrent use.
+// The auth/userdb package implements it on Django's auth_user table;
+// MemoryUsers keeps users in memory.
+type UserStore interface {
+	// UserByID returns the user with the primary key id, or ErrUserNotFound.
+	UserByID(ctx context.Context, id int64) (*User, error)
+	// UserByUsername returns the user whose username equals username exactly
+	// (case-sensitive, no normalisation), or ErrUserNotFound.
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	// CreateUser stores u (every column but ID) and sets u.ID. It returns
+	// ErrUsernameTaken when the username exists.
+	CreateUser(ctx context.Context, u *User) error
+	// SetPassword replaces the stored password hash of user id.
+	SetPassword(ctx context.Context, id int64, encoded string) error
+	// UpdateLastLogin sets last_login of user id.
+	UpdateLastLogin(ctx context.Context, id int64, t time.Time) error
+}
