@@ -13,6 +13,7 @@ import (
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
+	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/securityheaders"
 	"github.com/dmr-go/dmr/sessions"
@@ -75,8 +76,9 @@ type Env struct {
 	CSRF     *csrf.Protector
 	Headers  *securityheaders.Policy
 
-	offline bool
-	closers []func() error
+	offline   bool
+	userTable *userdb.Store
+	closers   []func() error
 }
 
 // openMode says how much I/O Open may do.

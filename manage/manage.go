@@ -38,7 +38,8 @@ type App struct {
 	// Migrate creates the application's own tables, after django_session and
 	// auth_user; it must be idempotent. Optional.
 	Migrate func(ctx context.Context, env *Env) error
-	// AutoMigrate runs migrate before serve starts listening.
+	// AutoMigrate creates missing tables (as migrate does) whenever a command
+	// opens the database, so a fresh SQLite setup needs no separate step.
 	AutoMigrate bool
 }
 
@@ -197,10 +198,22 @@ func (c *cli) options() Options {
 	return o
 }
 
+// open opens the environment and, with App.AutoMigrate, creates missing
+// tables, so that a fresh SQLite setup needs no separate migrate step.
 func (c *cli) open(ctx context.Context) (*Env, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	return Open(ctx, c.cfg, c.options())
+	env, err := Open(ctx, c.cfg, c.options())
+	if err != nil {
+		return nil, err
+	}
+	if c.app.AutoMigrate {
+		if err := c.app.MigrateAll(ctx, env); err != nil {
+			env.Close()
+			return nil, err
+		}
+	}
+	return env, nil
 }
 
 // Handler builds the application's whole handler on env: a mux serving the
@@ -238,11 +251,6 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	defer env.Close()
-	if c.app.AutoMigrate {
-		if err := c.migrateEnv(ctx, env, false); err != nil {
-			return err
-		}
-	}
 	h, _, err := c.app.Handler(env)
 	if err != nil {
 		return err
@@ -283,7 +291,11 @@ func (c *cli) migrate(ctx context.Context) error {
 		return err
 	}
 	defer env.Close()
-	return c.migrateEnv(ctx, env, true)
+	if err := c.app.MigrateAll(ctx, env); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.inv.Stdout, "Tables are up to date (%s).\n", env.Dialect)
+	return nil
 }
 
 // MigrateAll creates the django_session and auth_user tables where they are
@@ -300,16 +312,6 @@ func (a App) MigrateAll(ctx context.Context, env *Env) error {
 		if err := a.Migrate(ctx, env); err != nil {
 			return fmt.Errorf("migrate application tables: %s", oneLine(err))
 		}
-	}
-	return nil
-}
-
-func (c *cli) migrateEnv(ctx context.Context, env *Env, report bool) error {
-	if err := c.app.MigrateAll(ctx, env); err != nil {
-		return err
-	}
-	if report {
-		fmt.Fprintf(c.inv.Stdout, "Tables are up to date (%s).\n", env.Dialect)
 	}
 	return nil
 }

@@ -2,17 +2,29 @@ package manage
 
 import (
 	"context"
-	"errors"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/userdb"
 )
 
+// openUsers builds the auth_user store and Django's auth on it.
 func (e *Env) openUsers(opts Options) error {
-	return errors.New("manage: auth_user store not wired yet")
+	store, err := userdb.New(e.DB, e.Dialect)
+	if err != nil {
+		return err
+	}
+	e.userTable = store
+	e.Users = store
+	e.Auth, err = auth.New(auth.Options{
+		SecretKey:    e.SecretKey,
+		FallbackKeys: e.FallbackKeys,
+		Users:        store,
+		Hashers:      opts.Hashers,
+		Logger:       e.Logger,
+	})
+	return err
 }
 
 func (e *Env) createUserTables(ctx context.Context) error {
-	return errors.New("manage: auth_user store not wired yet")
+	return e.userTable.CreateTables(ctx)
 }
-
-var _ auth.UserStore

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/manage"
+	"github.com/dmr-go/dmr/security"
+	"github.com/dmr-go/dmr/security/sessionauth"
+)
+
+// Staff is the answer of GET /api/staff/.
+type Staff struct {
+	Username    string `json:"username"`
+	IsSuperuser bool   `json:"is_superuser"`
+}
+
+// SchemaDescription documents the schema.
+func (Staff) SchemaDescription() string { return "The signed-in staff member." }
+
+// App is the example application: the seed's API plus a small notes API,
+// with Django's session authentication, on the manage command runner.
+func App() manage.App {
+	return manage.App{
+		Name:        "sessionauth",
+		API:         buildAPI,
+		Routes:      routes,
+		Migrate:     func(ctx context.Context, env *manage.Env) error { return notes{env.DB}.migrate(ctx, env.Dialect) },
+		AutoMigrate: true,
+	}
+}
+
+func buildAPI(env *manage.Env) (*dmr.API, error) {
+	api := dmr.New(dmr.Config{
+		Title:   "Django Modern Rest",
+		Version: "0.1.0",
+		Prefix:  "/api",
+		Logger:  env.Logger,
+	})
+	sa, err := sessionauth.New(sessionauth.Options{
+		CSRF:              env.CSRF,
+		SessionCookieName: env.Sessions.CookieName(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	session := []security.Auth{sa}
+
+	// POST /api/auth/: the reusable login controller (SessionSyncController).
+	if _, err := sessionauth.RegisterLogin(api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
+		Auth: env.Auth, CSRF: env.CSRF, SessionCookieName: env.Sessions.CookieName(),
+	}); err != nil {
+		return nil, err
+	}
+	// POST /api/auth/logout/ and GET /api/csrf/.
+	if _, err := sessionauth.RegisterLogout(api, sessionauth.LogoutOptions{Auth: env.Auth, Session: sa}); err != nil {
+		return nil, err
+	}
+	if _, err := sessionauth.RegisterCSRF(api, sessionauth.CSRFOptions{CSRF: env.CSRF}); err != nil {
+		return nil, err
+	}
+
+	// GET /api/apicontroller/: the seed's protected endpoint, answering the
+	// current user's username.
+	c := api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: session})
+	dmr.Get(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
+		name := auth.UserFromContext(ctx).Username
+		return &name, nil
+	})
+
+	// GET and POST /api/notes/: the caller's own notes.
+	store := notes{env.DB}
+	nc := api.Controller(dmr.ControllerConfig{Name: "NotesController", Path: "/notes/", Auth: session})
+	dmr.Get(nc, dmr.Operation{Summary: "List your notes."}, func(ctx context.Context, _ *struct{}) (*[]Note, error) {
+		list, err := store.list(ctx, auth.UserFromContext(ctx).ID)
+		return &list, err
+	})
+	dmr.Post(nc, dmr.Operation{Summary: "Keep a note."}, func(ctx context.Context, in *struct {
+		Body NewNote `body:""`
+	}) (*Note, error) {
+		return store.add(ctx, auth.UserFromContext(ctx).ID, in.Body.Text)
+	})
+
+	// GET /api/staff/: staff only (403 Permission denied for other users).
+	sc := api.Controller(dmr.ControllerConfig{Name: "StaffController", Path: "/staff/", Auth: []security.Auth{sa.With(sessionauth.StaffOnly)}})
+	dmr.Get(sc, dmr.Operation{Summary: "Staff only."}, func(ctx context.Context, _ *struct{}) (*Staff, error) {
+		u := auth.UserFromContext(ctx)
+		return &Staff{Username: u.Username, IsSuperuser: u.IsSuperuser}, nil
+	})
+	return api, nil
+}
+
+func routes(mux *http.ServeMux, env *manage.Env, api *dmr.API) error {
+	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
+	return nil
+}
