@@ -347,3 +347,34 @@ func TestProtect(t *testing.T) {
 		t.Errorf("custom failure: %d %q", w.Code, gotReason)
 	}
 }
+
+// Handlers may call GetToken and RotateToken from several goroutines.
+func TestTokenFunctionsConcurrent(t *testing.T) {
+	p := newFixed(t, Options{})
+	w := serve(p, httptest.NewRequest("GET", "/", nil), func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		for i := range 8 {
+			go func() {
+				defer func() { done <- struct{}{} }()
+				if i%2 == 0 {
+					_ = RotateToken(r.Context())
+				} else {
+					_, _ = GetToken(r.Context())
+				}
+			}()
+		}
+		for range 8 {
+			<-done
+		}
+	})
+	if _, n := csrfCookie(t, w); n != 1 {
+		t.Errorf("%d cookies", n)
+	}
+}
+
+func TestAccessors(t *testing.T) {
+	p := mustNew(t, Options{HeaderName: "HTTP_X_XSRF_TOKEN", CookieName: "xsrf"})
+	if p.CookieName() != "xsrf" || p.HeaderName() != "X-Xsrf-Token" || p.UseSessions() {
+		t.Errorf("%q %q %v", p.CookieName(), p.HeaderName(), p.UseSessions())
+	}
+}
