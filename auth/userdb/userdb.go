@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dmr-go/dmr/auth"
@@ -49,6 +50,9 @@ type Store struct {
 	db *sql.DB
 	d  Dialect
 	q  queries
+
+	mu       sync.Mutex
+	prepared map[string]*sql.Stmt
 }
 
 var _ auth.UserStore = (*Store)(nil)
@@ -66,7 +70,44 @@ func New(db *sql.DB, d Dialect) (*Store, error) {
 	if d != SQLite && d != Postgres {
 		return nil, fmt.Errorf("userdb: unknown dialect %v", d)
 	}
-	return &Store{db: db, d: d, q: buildQueries(d)}, nil
+	return &Store{db: db, d: d, q: buildQueries(d), prepared: map[string]*sql.Stmt{}}, nil
+}
+
+// stmt returns query prepared (once per Store; database/sql re-prepares it
+// on each connection as needed). Preparing is most of the cost of a lookup
+// on SQLite. A failed prepare (say, the table does not exist yet) is not
+// cached.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st := s.prepared[query]
+	s.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.prepared[query]; old != nil {
+		st.Close()
+		return old, nil
+	}
+	s.prepared[query] = st
+	return st, nil
+}
+
+// Close releases the prepared statements. It does not close the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for q, st := range s.prepared {
+		errs = append(errs, st.Close())
+		delete(s.prepared, q)
+	}
+	return errors.Join(errs...)
 }
 
 func buildQueries(d Dialect) queries {
@@ -145,11 +186,14 @@ func (s *Store) timeArg(t time.Time) any {
 
 func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, error) {
 	var u auth.User
-	var err error
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("userdb: load user: %w", err)
+	}
 	if s.d == SQLite {
 		var last sql.NullString
 		var joined string
-		err = s.db.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Password, &last, &u.IsSuperuser, &u.Username,
+		err = st.QueryRowContext(ctx, arg).Scan(&u.ID, &u.Password, &last, &u.IsSuperuser, &u.Username,
 			&u.FirstName, &u.LastName, &u.Email, &u.IsStaff, &u.IsActive, &joined)
 		if err == nil {
 			if u.DateJoined, err = dbstore.ParseSQLiteTime(joined); err == nil && last.Valid {
@@ -161,7 +205,7 @@ func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, err
 		}
 	} else {
 		var last sql.NullTime
-		err = s.db.QueryRowContext(ctx, query, arg).Scan(&u.ID, &u.Password, &last, &u.IsSuperuser, &u.Username,
+		err = st.QueryRowContext(ctx, arg).Scan(&u.ID, &u.Password, &last, &u.IsSuperuser, &u.Username,
 			&u.FirstName, &u.LastName, &u.Email, &u.IsStaff, &u.IsActive, &u.DateJoined)
 		if err == nil && last.Valid {
 			t := last.Time.UTC()
