@@ -155,3 +155,22 @@ func TestHasherVectors(t *testing.T) {
 		})
 	}
 }
+
+// TestArgon2OtherParameters verifies hashes made by argon2-cffi 21.1 with
+// other parameters: argon2i (Django < 3.2 wrote it) and a 24-byte hash.
+// Both verify; both must be updated to Django's current parameters.
+func TestArgon2OtherParameters(t *testing.T) {
+	h := &Hashers{List: []Hasher{&Argon2{}}}
+	for _, enc := range []string{
+		"argon2$argon2i$v=19$m=512,t=2,p=2$c2Vhc2FsdHNlYXNhbHQ$5F8N6pOcNFnKDI/TCALSEA",
+		"argon2$argon2id$v=19$m=64,t=1,p=1$YWJjZGVmZ2hpamtsbW5vcHFyc3R1dg$viHermAIuaGnSuXMosYtqPZT/08Ib4Jy",
+	} {
+		ok, must, err := h.Check(context.Background(), "correct horse", enc)
+		if !ok || !must || err != nil {
+			t.Errorf("Check(%s) = %v, %v, %v; want true, true, nil", enc, ok, must, err)
+		}
+		if ok, _ := (&Argon2{}).Verify("correct horsf", enc); ok {
+			t.Errorf("wrong password verified against %s", enc)
+		}
+	}
+}
