@@ -61,7 +61,10 @@ func TestHashers(t *testing.T) {
 			if i == 0 && mustUpdate {
 				t.Errorf("%s: Django's default hash must not need an update in Go", alg)
 			}
-			if ok, _, _ := gh.Check(ctx, password+"x", made.Encoded); ok {
+			// Wrong passwords: once per hasher family is enough (PBKDF2 at
+			// 1,000,000 iterations is slow under -race).
+			wrongToo := alg != "pbkdf2_sha1"
+			if ok := wrongToo && mustCheck(ctx, gh, password+"x", made.Encoded); ok {
 				t.Errorf("%s: Go accepts a wrong password", alg)
 			}
 
@@ -84,7 +87,9 @@ func TestHashers(t *testing.T) {
 				t.Errorf("%s: Go's hash %s: must update: Django %v, Go %v", alg, enc, dj2.MustUpdate, goMust)
 			}
 			var dj3 hashCheck
-			dj.Run("check-hash", map[string]any{"password": "wrong", "encoded": enc}, &dj3)
+			if wrongToo {
+				dj.Run("check-hash", map[string]any{"password": "wrong", "encoded": enc}, &dj3)
+			}
 			if dj3.OK {
 				t.Errorf("%s: Django accepts a wrong password for Go's hash", alg)
 			}
@@ -104,4 +109,9 @@ func TestHashers(t *testing.T) {
 			t.Errorf("Go's Make %s does not use Django %s's %d iterations", enc, v, want)
 		}
 	})
+}
+
+func mustCheck(ctx context.Context, h *hashers.Hashers, password, encoded string) bool {
+	ok, _, _ := h.Check(ctx, password, encoded)
+	return ok
 }

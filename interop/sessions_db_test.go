@@ -71,7 +71,8 @@ func newSessionStack(t *testing.T, v string, db database, cfg djangotest.Config)
 // Django's db backend writes a session → Go reads every key, in order, and
 // the expiry; Go writes → Django's SessionStore reads it; each side updates
 // and deletes what the other wrote; expired and unknown keys are adopted by
-// neither.
+// neither; and the session cookie works end to end through Go's and
+// Django's SessionMiddleware.
 func TestSessionsDB(t *testing.T) {
 	forMatrix(t, func(t *testing.T, v string, db database) {
 		ctx := context.Background()
@@ -185,6 +186,8 @@ func TestSessionsDB(t *testing.T) {
 		if rec, err := st.store.Load(ctx, key); err != nil || rec.Data.Len() != 0 {
 			t.Errorf("Go decoded data signed with another key: %v %v", rec.Data, err)
 		}
+
+		sessionCookieRoundTrip(t, st.dj, goSessionApp(t, sessions.Options{Store: st.store}))
 	})
 }
 

@@ -168,13 +168,6 @@ func sessionCookieRoundTrip(t *testing.T, dj *djangotest.Django, app http.Handle
 	}
 }
 
-func TestSessionMiddlewareDB(t *testing.T) {
-	forMatrix(t, func(t *testing.T, v string, db database) {
-		st := newSessionStack(t, v, db, djangotest.Config{})
-		sessionCookieRoundTrip(t, st.dj, goSessionApp(t, sessions.Options{Store: st.store}))
-	})
-}
-
 func signedCookieStore(t *testing.T, key string, fallbacks []string) *sessions.SignedCookieStore {
 	t.Helper()
 	o := sessions.SignedCookieOptions{SecretKey: []byte(key)}
