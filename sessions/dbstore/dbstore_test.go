@@ -62,10 +62,10 @@ var djangoPGColumns = []string{
 type env struct {
 	name    string
 	dialect dbstore.Dialect
-	open    func(t *testing.T) *sql.DB
+	open    func(t testing.TB) *sql.DB
 }
 
-func sqliteDB(t *testing.T) *sql.DB {
+func sqliteDB(t testing.TB) *sql.DB {
 	t.Helper()
 	_, dsn, _, err := dbstore.ParseURL("sqlite:" + filepath.Join(t.TempDir(), "db.sqlite3"))
 	if err != nil {
@@ -81,7 +81,7 @@ func sqliteDB(t *testing.T) *sql.DB {
 
 var envs = []env{
 	{"sqlite", dbstore.SQLite, sqliteDB},
-	{"postgres", dbstore.Postgres, func(t *testing.T) *sql.DB { return testenv.Postgres(t) }},
+	{"postgres", dbstore.Postgres, func(t testing.TB) *sql.DB { return testenv.Postgres(t) }},
 }
 
 type clock struct {

@@ -32,15 +32,43 @@ const (
 // subset (classes, sets, bytes…).
 var ErrUnsupported = errors.New("pickle: unsupported content")
 
-// list is a Python list while decoding: lists are mutable and may be shared
-// through the memo, so they stay pointers until the end.
-type list struct{ items []any }
+// Containers while decoding. They are pointers because lists and dicts are
+// mutable and any container may be shared through the memo; finish converts
+// them in place once decoding is done.
+type (
+	list struct {
+		items []any
+		meta
+	}
+	dict struct {
+		o *pyjson.Object
+		meta
+	}
+	tuple struct {
+		items []any
+		meta
+	}
+)
 
-// dict is a Python dict while decoding.
-type dict struct{ o *pyjson.Object }
+// meta is finish's bookkeeping for a container.
+type meta struct {
+	state  uint8 // unseen, visiting, measured, converted
+	size   int   // values in the expanded subtree
+	height int   // nesting below this container
+}
 
-// tuple is an immutable sequence while decoding.
-type tuple []any
+const (
+	unseen uint8 = iota
+	visiting
+	measured
+	converted
+)
+
+// memoEntry is a memo slot; ok tells a memoized None from an empty slot.
+type memoEntry struct {
+	v  any
+	ok bool
+}
 
 // mark is the MARK sentinel on the stack.
 type mark struct{}
@@ -61,20 +89,23 @@ func Unmarshal(data []byte) (*pyjson.Object, error) {
 
 // UnmarshalValue decodes a pickle holding any supported value.
 func UnmarshalValue(data []byte) (any, error) {
-	d := decoder{in: data}
+	d := decoder{in: data, stack: make([]any, 0, 16), memo: make([]memoEntry, 0, 16)}
 	v, err := d.run()
 	if err != nil {
 		return nil, err
 	}
-	budget := MaxValues
-	return finish(v, 0, &budget, nil)
+	if _, _, err := measure(v, 0); err != nil {
+		return nil, err
+	}
+	return convert(v), nil
 }
 
 type decoder struct {
 	in    []byte
 	pos   int
 	stack []any
-	memo  map[uint64]any // a dict in Python too: MEMOIZE uses len(memo)
+	memo  []memoEntry // Python's memo dict; MEMOIZE uses len(memo), the count of entries
+	memoN int         // entries defined
 	proto int
 	// frameEnd is the end of the current frame, 0 outside frames.
 	frameEnd int
@@ -170,22 +201,26 @@ func (d *decoder) memoPut(idx uint64) error {
 	if err != nil {
 		return err
 	}
-	if len(d.memo) >= maxMemo {
-		return errors.New("pickle: too many memo entries")
+	// Python numbers memo entries from 0 up; a far-off index is refused
+	// rather than allocated.
+	if idx >= maxMemo || idx > uint64(len(d.memo))+1024 {
+		return fmt.Errorf("pickle: memo index %d out of range", idx)
 	}
-	if d.memo == nil {
-		d.memo = make(map[uint64]any)
+	for uint64(len(d.memo)) <= idx {
+		d.memo = append(d.memo, memoEntry{})
 	}
-	d.memo[idx] = v
+	if !d.memo[idx].ok {
+		d.memoN++
+	}
+	d.memo[idx] = memoEntry{v, true}
 	return nil
 }
 
 func (d *decoder) memoGet(idx uint64) error {
-	v, ok := d.memo[idx]
-	if !ok {
+	if idx >= uint64(len(d.memo)) || !d.memo[idx].ok {
 		return fmt.Errorf("pickle: memo index %d not defined", idx)
 	}
-	d.push(v)
+	d.push(d.memo[idx].v)
 	return nil
 }
 
@@ -463,13 +498,13 @@ func (d *decoder) run() (any, error) {
 			l.items = append(l.items, items...)
 
 		case opEmptyTuple:
-			d.push(tuple{})
+			d.push(&tuple{})
 		case opTuple:
 			items, err := d.popMark()
 			if err != nil {
 				return nil, err
 			}
-			d.push(tuple(items))
+			d.push(&tuple{items: items})
 		case opTuple1, opTuple2, opTuple3:
 			n := int(op-opTuple1) + 1
 			if len(d.stack) < n {
@@ -482,10 +517,10 @@ func (d *decoder) run() (any, error) {
 				}
 			}
 			d.stack = d.stack[:len(d.stack)-n]
-			d.push(tuple(items))
+			d.push(&tuple{items: items})
 
 		case opMemoize:
-			if err := d.memoPut(uint64(len(d.memo))); err != nil {
+			if err := d.memoPut(uint64(d.memoN)); err != nil {
 				return nil, err
 			}
 		case opBinPut:
@@ -565,58 +600,105 @@ func decodeLong(b []byte) any {
 	return json.Number(x.String())
 }
 
-// finish turns the decoding-time containers into the result types, with
-// limits on depth and total size and rejecting cycles. path holds the
-// containers being converted (for cycle detection).
-func finish(v any, depth int, budget *int, path []any) (any, error) {
-	*budget--
-	if *budget < 0 {
-		return nil, fmt.Errorf("pickle: more than %d values", MaxValues)
-	}
-	if depth > MaxDepth {
-		return nil, fmt.Errorf("pickle: nested deeper than %d", MaxDepth)
-	}
+// measure walks the decoded graph once (shared containers are measured
+// once), rejecting cycles, nesting deeper than MaxDepth and results of more
+// than MaxValues values once shared references are expanded. It returns the
+// expanded size and height of v.
+func measure(v any, depth int) (size, height int, err error) {
+	var m *meta
+	var children []any
+	var o *pyjson.Object
 	switch c := v.(type) {
 	case *list:
-		if slices.Contains(path, any(c)) {
-			return nil, errors.New("pickle: cyclic list")
-		}
-		out := make([]any, len(c.items))
-		for i, it := range c.items {
-			x, err := finish(it, depth+1, budget, append(path, c))
-			if err != nil {
-				return nil, err
-			}
-			out[i] = x
-		}
-		return out, nil
-	case tuple:
-		out := make([]any, len(c))
-		for i, it := range c {
-			x, err := finish(it, depth+1, budget, path)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = x
-		}
-		return out, nil
+		m, children = &c.meta, c.items
+	case *tuple:
+		m, children = &c.meta, c.items
 	case *dict:
-		if slices.Contains(path, any(c)) {
-			return nil, errors.New("pickle: cyclic dict")
-		}
-		keys := c.o.Keys()
-		out := pyjson.NewObject(len(keys))
-		for _, k := range keys {
-			it, _ := c.o.Get(k)
-			x, err := finish(it, depth+1, budget, append(path, c))
-			if err != nil {
-				return nil, err
-			}
-			out.Set(k, x)
-		}
-		return out, nil
+		m, o = &c.meta, c.o
+	default:
+		return 1, 0, nil
 	}
-	return v, nil
+	switch m.state {
+	case visiting:
+		return 0, 0, errors.New("pickle: cyclic structure")
+	case measured:
+		if depth+m.height > MaxDepth {
+			return 0, 0, fmt.Errorf("pickle: nested deeper than %d", MaxDepth)
+		}
+		return m.size, m.height, nil
+	}
+	if depth > MaxDepth {
+		return 0, 0, fmt.Errorf("pickle: nested deeper than %d", MaxDepth)
+	}
+	m.state = visiting
+	size = 1
+	n := len(children)
+	var keys []string
+	if o != nil {
+		keys = o.Keys()
+		n = len(keys)
+	}
+	for i := range n {
+		var x any
+		if o != nil {
+			x, _ = o.Get(keys[i])
+		} else {
+			x = children[i]
+		}
+		cs, ch, err := measure(x, depth+1)
+		if err != nil {
+			return 0, 0, err
+		}
+		size += cs
+		height = max(height, ch+1)
+		if size > MaxValues {
+			return 0, 0, fmt.Errorf("pickle: more than %d values", MaxValues)
+		}
+	}
+	m.state, m.size, m.height = measured, size, height
+	return size, height, nil
+}
+
+// convert replaces the decoding-time containers by the result types, in
+// place (measure has checked the graph).
+func convert(v any) any {
+	switch c := v.(type) {
+	case *list:
+		if c.state != converted {
+			c.state = converted
+			for i, x := range c.items {
+				c.items[i] = convert(x)
+			}
+			if c.items == nil {
+				c.items = []any{}
+			}
+		}
+		return c.items
+	case *tuple:
+		if c.state != converted {
+			c.state = converted
+			for i, x := range c.items {
+				c.items[i] = convert(x)
+			}
+			if c.items == nil {
+				c.items = []any{}
+			}
+		}
+		return c.items
+	case *dict:
+		if c.state != converted {
+			c.state = converted
+			for _, k := range c.o.Keys() {
+				x, _ := c.o.Get(k)
+				switch x.(type) {
+				case *list, *tuple, *dict:
+					c.o.Set(k, convert(x))
+				}
+			}
+		}
+		return c.o
+	}
+	return v
 }
 
 func kind(v any) string {
@@ -625,7 +707,7 @@ func kind(v any) string {
 		return "list"
 	case *dict:
 		return "dict"
-	case tuple:
+	case *tuple:
 		return "tuple"
 	case nil:
 		return "None"

@@ -455,3 +455,31 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+func benchSession() *pyjson.Object {
+	o := pyjson.NewObject(3)
+	o.Set("_auth_user_id", "1")
+	o.Set("_auth_user_backend", "django.contrib.auth.backends.ModelBackend")
+	o.Set("_auth_user_hash", strings.Repeat("0123456789abcdef", 4))
+	return o
+}
+
+func BenchmarkMarshal(b *testing.B) {
+	o := benchSession()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := pickle.Marshal(o); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkUnmarshal(b *testing.B) {
+	data, _ := pickle.Marshal(benchSession())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := pickle.Unmarshal(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
