@@ -1,0 +1,271 @@
+package sessionauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/csrf"
+	"github.com/dmr-go/dmr/security"
+)
+
+// DjangoSessionPayload is the default login payload (Django Modern Rest's
+// DjangoSessionPayload): the keyword arguments of authenticate().
+type DjangoSessionPayload struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// SchemaDescription documents the payload (and the login request body).
+func (DjangoSessionPayload) SchemaDescription() string {
+	return "Payload for default version of a django session request body.\n\nIs also used as kwargs for :func:`django.contrib.auth.authenticate`."
+}
+
+// DjangoSessionResponse is the default login response (Django Modern Rest's
+// DjangoSessionResponse): the logged-in user's primary key as a string.
+type DjangoSessionResponse struct {
+	UserID string `json:"user_id"`
+}
+
+// SchemaDescription documents the response.
+func (DjangoSessionResponse) SchemaDescription() string {
+	return "Default response type for django session endpoint."
+}
+
+// LoginSummary is the login operation's summary, as in Django Modern Rest.
+const LoginSummary = "By default cookies are acquired on post."
+
+// OriginFailedDescription documents the login's 403.
+const OriginFailedDescription = "Raised when the Origin header names a foreign origin (login CSRF)"
+
+// LoginOptions configures [RegisterLogin]. Auth and CSRF are required.
+type LoginOptions[P, R any] struct {
+	// Auth authenticates the credentials and logs the user in.
+	Auth *auth.Auth
+	// CSRF refuses foreign Origins and documents the csrftoken cookie.
+	CSRF *csrf.Protector
+	// SessionCookieName names the session cookie in the document; empty
+	// means "sessionid".
+	SessionCookieName string
+	// ControllerName feeds the operationId; empty means
+	// "SessionSyncController".
+	ControllerName string
+	// Path is the controller's path under the API prefix; empty means
+	// "/auth/".
+	Path string
+	// Credentials turns the payload into the credentials for
+	// auth.Auth.Authenticate (Django Modern Rest's convert_auth_payload).
+	// Required unless P is DjangoSessionPayload.
+	Credentials func(ctx context.Context, p *P) (auth.Credentials, error)
+	// Response builds the answer for the logged-in user (make_api_response).
+	// Required unless R is DjangoSessionResponse.
+	Response func(ctx context.Context, u *auth.User) (*R, error)
+	// Operation overrides documentation fields of the endpoint (summary,
+	// description, tags, operationId); its Status, Cookies, Responses and
+	// auth fields are set by RegisterLogin.
+	Operation dmr.Operation
+}
+
+type loginInput[P any] struct {
+	Body P `body:""`
+}
+
+// RegisterLogin adds the login endpoint (POST <Path>) to api and returns its
+// controller. See the package documentation for its behaviour.
+func RegisterLogin[P, R any](api *dmr.API, o LoginOptions[P, R]) (*dmr.Controller, error) {
+	if o.Auth == nil || o.CSRF == nil {
+		return nil, errors.New("sessionauth: LoginOptions.Auth and LoginOptions.CSRF are required")
+	}
+	if o.Credentials == nil {
+		if f, ok := any(defaultCredentials).(func(context.Context, *P) (auth.Credentials, error)); ok {
+			o.Credentials = f
+		} else {
+			return nil, errors.New("sessionauth: LoginOptions.Credentials is required for a custom payload type")
+		}
+	}
+	if o.Response == nil {
+		if f, ok := any(defaultResponse).(func(context.Context, *auth.User) (*R, error)); ok {
+			o.Response = f
+		} else {
+			return nil, errors.New("sessionauth: LoginOptions.Response is required for a custom response type")
+		}
+	}
+	cookie := o.SessionCookieName
+	if cookie == "" {
+		cookie = "sessionid"
+	}
+	if !ValidCookieName(cookie) {
+		return nil, fmt.Errorf("sessionauth: invalid session cookie name %q", cookie)
+	}
+	if o.ControllerName == "" {
+		o.ControllerName = "SessionSyncController"
+	}
+	if o.Path == "" {
+		o.Path = "/auth/"
+	}
+	op := o.Operation
+	if op.Summary == "" && op.Description == "" {
+		op.Summary = LoginSummary
+	}
+	op.Status = http.StatusOK
+	op.NoAuth = true
+	op.Auth = nil
+	op.Cookies = []dmr.Cookie{{Name: cookie, SetElsewhere: true}}
+	if !o.CSRF.UseSessions() {
+		op.Cookies = append(op.Cookies, dmr.Cookie{Name: o.CSRF.CookieName(), Description: "CSRF protection.", SetElsewhere: true})
+	}
+	op.Responses = []dmr.Response{
+		{Status: http.StatusUnauthorized},
+		{Status: http.StatusForbidden, Description: OriginFailedDescription},
+	}
+	return registerLogin(api, o, op)
+}
+
+func registerLogin[P, R any](api *dmr.API, o LoginOptions[P, R], op dmr.Operation) (c *dmr.Controller, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("sessionauth: registering the login endpoint: %v", p)
+		}
+	}()
+	c = api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
+	dmr.Post(c, op, func(ctx context.Context, in *loginInput[P]) (*R, error) {
+		return login(ctx, o, &in.Body)
+	})
+	return c, nil
+}
+
+func login[P, R any](ctx context.Context, o LoginOptions[P, R], p *P) (*R, error) {
+	if err := o.CSRF.CheckOrigin(dmr.Request(ctx)); err != nil {
+		return nil, err
+	}
+	creds, err := o.Credentials(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	u, err := o.Auth.Authenticate(ctx, creds)
+	if err != nil {
+		if errors.Is(err, auth.ErrPermissionDenied) {
+			// Django's authenticate() reports a denied login as a failed one.
+			return nil, security.ErrNotAuthenticated
+		}
+		return nil, err
+	}
+	if u == nil {
+		return nil, security.ErrNotAuthenticated
+	}
+	if err := o.Auth.Login(ctx, u); err != nil {
+		return nil, err
+	}
+	return o.Response(ctx, u)
+}
+
+func defaultCredentials(_ context.Context, p *DjangoSessionPayload) (auth.Credentials, error) {
+	return auth.Credentials{"username": p.Username, "password": p.Password}, nil
+}
+
+func defaultResponse(_ context.Context, u *auth.User) (*DjangoSessionResponse, error) {
+	return &DjangoSessionResponse{UserID: strconv.FormatInt(u.ID, 10)}, nil
+}
+
+// LogoutOptions configures [RegisterLogout]. Auth and Session are required.
+type LogoutOptions struct {
+	Auth *auth.Auth
+	// Session protects the endpoint: only a logged-in user passing the CSRF
+	// check may log out.
+	Session *Auth
+	// ControllerName defaults to "LogoutController", Path to "/auth/logout/".
+	ControllerName string
+	Path           string
+	Operation      dmr.Operation
+}
+
+// RegisterLogout adds POST <Path>: it flushes the session (the session
+// middleware then deletes the cookie) and answers 204.
+func RegisterLogout(api *dmr.API, o LogoutOptions) (c *dmr.Controller, err error) {
+	if o.Auth == nil || o.Session == nil {
+		return nil, errors.New("sessionauth: LogoutOptions.Auth and LogoutOptions.Session are required")
+	}
+	if o.ControllerName == "" {
+		o.ControllerName = "LogoutController"
+	}
+	if o.Path == "" {
+		o.Path = "/auth/logout/"
+	}
+	op := o.Operation
+	if op.Summary == "" && op.Description == "" {
+		op.Summary = "Log out: the session is flushed and its cookie deleted."
+	}
+	op.Status = http.StatusNoContent
+	op.Auth = []security.Auth{o.Session}
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("sessionauth: registering the logout endpoint: %v", p)
+		}
+	}()
+	c = api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path})
+	dmr.Post(c, op, func(ctx context.Context, _ *struct{}) (*struct{}, error) {
+		return nil, o.Auth.Logout(ctx)
+	})
+	return c, nil
+}
+
+// CSRFResponse is the answer of the CSRF token endpoint.
+type CSRFResponse struct {
+	CSRFToken string `json:"csrftoken" description:"A masked CSRF token to send back in the X-CSRFToken header."`
+}
+
+// SchemaDescription documents the response.
+func (CSRFResponse) SchemaDescription() string {
+	return "A CSRF token for the X-CSRFToken header of unsafe requests."
+}
+
+// CSRFOptions configures [RegisterCSRF]. CSRF is required.
+type CSRFOptions struct {
+	CSRF *csrf.Protector
+	// ControllerName defaults to "CSRFController", Path to "/csrf/".
+	ControllerName string
+	Path           string
+	Operation      dmr.Operation
+}
+
+// RegisterCSRF adds GET <Path>, which answers {"csrftoken":"<masked token>"}
+// and has the CSRF middleware send the csrftoken cookie (or keep the secret
+// in the session under CSRF_USE_SESSIONS).
+func RegisterCSRF(api *dmr.API, o CSRFOptions) (c *dmr.Controller, err error) {
+	if o.CSRF == nil {
+		return nil, errors.New("sessionauth: CSRFOptions.CSRF is required")
+	}
+	if o.ControllerName == "" {
+		o.ControllerName = "CSRFController"
+	}
+	if o.Path == "" {
+		o.Path = "/csrf/"
+	}
+	op := o.Operation
+	if op.Summary == "" && op.Description == "" {
+		op.Summary = "Get a CSRF token before logging in."
+	}
+	op.NoAuth = true
+	op.Auth = nil
+	if !o.CSRF.UseSessions() {
+		op.Cookies = append(op.Cookies, dmr.Cookie{Name: o.CSRF.CookieName(), Description: "CSRF protection.", SetElsewhere: true})
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("sessionauth: registering the CSRF endpoint: %v", p)
+		}
+	}()
+	c = api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
+	dmr.Get(c, op, func(ctx context.Context, _ *struct{}) (*CSRFResponse, error) {
+		tok, err := csrf.GetToken(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &CSRFResponse{CSRFToken: tok}, nil
+	})
+	return c, nil
+}

@@ -1,0 +1,62 @@
+package sessionauth_test
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/hashers"
+	"github.com/dmr-go/dmr/csrf"
+	"github.com/dmr-go/dmr/security"
+	"github.com/dmr-go/dmr/security/sessionauth"
+	"github.com/dmr-go/dmr/sessions"
+)
+
+// A session-protected endpoint and the login endpoint, on in-memory stores.
+func Example() {
+	sm, _ := sessions.NewMiddleware(sessions.Options{Store: &sessions.MemoryStore{}})
+	protect, _ := csrf.New(csrf.Options{})
+	users := &auth.MemoryUsers{}
+	a, _ := auth.New(auth.Options{
+		SecretKey: []byte("example secret key"),
+		Users:     users,
+		Hashers:   &hashers.Hashers{List: []hashers.Hasher{&hashers.PBKDF2{Iterations: 1000}}},
+	})
+	_, _ = a.CreateUser(context.Background(), auth.NewUser{Username: "test_user", Password: "password"})
+
+	sa, _ := sessionauth.New(sessionauth.Options{CSRF: protect, SessionCookieName: sm.CookieName()})
+	api := dmr.New(dmr.Config{Prefix: "/api"})
+	_, _ = sessionauth.RegisterLogin(api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
+		Auth: a, CSRF: protect,
+	})
+	me := api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: []security.Auth{sa}})
+	dmr.Get(me, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
+		name := auth.UserFromContext(ctx).Username // never nil: anonymous when nobody is logged in
+		return &name, nil
+	})
+	h := sm.Handler(protect.Middleware(a.Middleware(api)))
+
+	// Log in, then call the protected endpoint with the session cookie.
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("POST", "/api/auth/", strings.NewReader(`{"username":"test_user","password":"password"}`)))
+	fmt.Println(w.Code, w.Body.String())
+	r := httptest.NewRequest("GET", "/api/apicontroller/", nil)
+	for _, c := range w.Result().Cookies() {
+		r.AddCookie(c)
+	}
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Body.String())
+
+	// Without the cookie:
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/api/apicontroller/", nil))
+	fmt.Println(w.Code, w.Body.String())
+	// Output:
+	// 200 {"user_id":"1"}
+	// 200 "test_user"
+	// 401 {"detail":[{"msg":"Not authenticated","type":"security"}]}
+}
