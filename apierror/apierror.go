@@ -115,4 +115,3 @@ func As(err error) (*Error, bool) {
 	}
 	return nil, false
 }
-
