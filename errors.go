@@ -97,3 +97,27 @@ func bypassesValidation(status int) bool {
 	}
 	return false
 }
+
+// errNotAcceptable is the 406 for an Accept header that excludes JSON.
+func errNotAcceptable(accept []string) *apierror.Error {
+	var b strings.Builder
+	b.WriteByte('[')
+	n := 0
+	for _, v := range accept {
+		for part := range strings.SplitSeq(v, ",") {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if n > 0 {
+				b.WriteString(", ")
+			}
+			n++
+			b.WriteString("'" + part + "'")
+		}
+	}
+	b.WriteByte(']')
+	return apierror.New(http.StatusNotAcceptable,
+		fmt.Sprintf("Cannot serialize response body with accepted types %s, supported=['application/json']", b.String()),
+		apierror.TypeValueError)
+}

@@ -1,14 +1,13 @@
 package dmr
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -42,9 +41,7 @@ func (ep *endpoint) serve(w http.ResponseWriter, r *http.Request, params []strin
 	}
 
 	if !acceptsJSON(r.Header["Accept"]) {
-		fail(apierror.New(http.StatusNotAcceptable,
-			"Cannot serialize response body with accepted types "+strconv.Quote(r.Header.Get("Accept"))+
-				", supported=['application/json']", apierror.TypeValueError))
+		fail(errNotAcceptable(r.Header["Accept"]))
 		return
 	}
 	if len(ep.auths) > 0 {
@@ -152,7 +149,9 @@ func (ep *endpoint) writeOutput(w http.ResponseWriter, r *http.Request, out unsa
 	v := reflect.NewAt(p.typ, out).Elem()
 	status := ep.status
 	body := v
-	h := w.Header()
+	// Headers are staged and applied only once the response is known to be
+	// valid, so a 422 never carries the rejected response's cookies.
+	var staged []stagedHeader
 	var spec *respSpec
 	if p.envelope {
 		if p.status != nil {
@@ -184,14 +183,14 @@ func (ep *endpoint) writeOutput(w http.ResponseWriter, r *http.Request, out unsa
 				}
 				continue
 			}
-			h[oh.canon] = []string{s}
+			staged = append(staged, stagedHeader{oh.canon, s})
 		}
 		for _, oc := range p.cookies {
 			f := v.FieldByIndex(oc.index)
 			if oc.slice {
 				for i := range f.Len() {
 					if c := f.Index(i).Interface().(*http.Cookie); c != nil {
-						ep.setCookie(h, c, &issues)
+						staged = ep.stageCookie(staged, c, &issues)
 					}
 				}
 				continue
@@ -206,13 +205,13 @@ func (ep *endpoint) writeOutput(w http.ResponseWriter, r *http.Request, out unsa
 			if c.Name == "" {
 				c.Name = oc.name
 			}
-			ep.setCookie(h, c, &issues)
+			staged = ep.stageCookie(staged, c, &issues)
 		}
 	}
 	if spec != nil && !spec.success {
 		// An alternative status declared with its own headers.
 		for _, hd := range spec.headers {
-			if !hd.Optional && !hd.SetElsewhere && h.Get(hd.Name) == "" {
+			if !hd.Optional && !hd.SetElsewhere && !hasStaged(staged, hd.Name) {
 				issues = append(issues, apierror.Detail{Msg: fmt.Sprintf("Response has missing required {'%s'} headers", hd.Name), Type: apierror.TypeValueError})
 			}
 		}
@@ -244,15 +243,30 @@ func (ep *endpoint) writeOutput(w http.ResponseWriter, r *http.Request, out unsa
 			return
 		}
 	}
+	h := w.Header()
+	for _, sh := range staged {
+		h[sh.key] = append(h[sh.key], sh.value)
+	}
 	ep.api.finish(w, r, ep.errModel, status, buf, hasBody)
 }
 
-func (ep *endpoint) setCookie(h http.Header, c *http.Cookie, issues *[]apierror.Detail) {
+type stagedHeader struct{ key, value string }
+
+func hasStaged(staged []stagedHeader, name string) bool {
+	for _, s := range staged {
+		if strings.EqualFold(s.key, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (ep *endpoint) stageCookie(staged []stagedHeader, c *http.Cookie, issues *[]apierror.Detail) []stagedHeader {
 	if err := c.Valid(); err != nil {
 		*issues = append(*issues, apierror.Detail{Msg: "Response cookie is invalid: " + err.Error(), Type: apierror.TypeValueError})
-		return
+		return staged
 	}
-	h.Add("Set-Cookie", c.String())
+	return append(staged, stagedHeader{"Set-Cookie", c.String()})
 }
 
 // appendErrorBody writes the default error model.
@@ -297,6 +311,3 @@ func appendErrorBody(b []byte, details []apierror.Detail) []byte {
 func marshalAny(v any) ([]byte, error) {
 	return json.Marshal(v)
 }
-
-var _ = errors.New
-var _ context.Context

@@ -691,21 +691,17 @@ func (d *decoder) strBytes() []byte {
 				r, n := d.hex4(p + 1)
 				p += n
 				if utf16.IsSurrogate(r) {
-					if r >= 0xdc00 {
-						d.pos = p
-						d.fail("lone leading surrogate in hex escape")
+					// A valid pair becomes one rune; a lone surrogate becomes
+					// U+FFFD, as encoding/json does.
+					r2 := rune(-1)
+					if r < 0xdc00 && p+6 < len(d.data) && d.data[p+1] == '\\' && d.data[p+2] == 'u' {
+						r2, _ = d.hex4(p + 3)
 					}
-					if p+2 < len(d.data) && d.data[p+1] == '\\' && d.data[p+2] == 'u' {
-						r2, n2 := d.hex4(p + 3)
-						if r2 < 0xdc00 || r2 > 0xdfff {
-							d.pos = p
-							d.fail("invalid unicode code point")
-						}
-						r = utf16.DecodeRune(r, r2)
-						p += 2 + n2
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						r = dec
+						p += 6
 					} else {
-						d.pos = p
-						d.fail("unexpected end of hex escape")
+						r = utf8.RuneError
 					}
 				}
 				buf = utf8.AppendRune(buf, r)

@@ -1,0 +1,134 @@
+package dmr_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/openapi"
+	"github.com/dmr-go/dmr/security"
+)
+
+// seedSessionAuth is a stand-in for Django session auth that contributes the
+// same schemes, requirement and responses as the real one. Its
+// Authenticate is not used here.
+type seedSessionAuth struct{}
+
+func (seedSessionAuth) Authenticate(r *http.Request) (*http.Request, error) { return nil, nil }
+
+func (seedSessionAuth) Describe(security.Operation) security.Description {
+	return security.Description{
+		Schemes: map[string]*openapi.SecurityScheme{
+			"django_session": {Type: "apiKey", Description: "Reusing standard Django auth flow for API", Name: "sessionid", In: "cookie"},
+			"csrf":           {Type: "apiKey", Description: "CSRF protection", Name: "csrftoken", In: "cookie"},
+		},
+		Requirement: openapi.SecurityRequirement{"django_session": {}, "csrf": {}},
+		Responses: []security.Response{
+			security.NotAuthenticatedResponse(),
+			{Status: http.StatusForbidden, Description: "Raised when CSRF check failed"},
+		},
+	}
+}
+
+// normalize removes what the comparison ignores: the descriptions of the
+// error model schemas (they mention Sphinx references in the original) and
+// an empty securitySchemes object.
+func normalize(t *testing.T, b []byte) any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	schemas, _ := dig(m, "components", "schemas").(map[string]any)
+	for _, n := range []string{"ErrorModel", "ErrorDetail"} {
+		if s, ok := schemas[n].(map[string]any); ok {
+			delete(s, "description")
+		}
+	}
+	comps, _ := m["components"].(map[string]any)
+	if ss, ok := comps["securitySchemes"].(map[string]any); ok && len(ss) == 0 {
+		delete(comps, "securitySchemes")
+	}
+	return m
+}
+
+func compareWithSeed(t *testing.T, got []byte, seedFile string) {
+	t.Helper()
+	want, err := os.ReadFile(seedFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, w := normalize(t, got), normalize(t, want)
+	if !reflect.DeepEqual(g, w) {
+		gi, _ := json.MarshalIndent(g, "", "  ")
+		wi, _ := json.MarshalIndent(w, "", "  ")
+		t.Fatalf("document differs from %s\n--- got\n%s\n--- want\n%s", seedFile, gi, wi)
+	}
+}
+
+// TestSeedSessionProtectedDocument reproduces the published document of a
+// session-protected GET endpoint returning a string.
+func TestSeedSessionProtectedDocument(t *testing.T) {
+	api := dmr.New(dmr.Config{Title: "Django Modern Rest", Version: "0.1.0", Prefix: "/api"})
+	c := api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: []security.Auth{seedSessionAuth{}}})
+	dmr.Get(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
+		s := "hello"
+		return &s, nil
+	})
+	mustDocs(t, api)
+	got, err := api.DocumentJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareWithSeed(t, got, "testdata/seed-session-protected.json")
+}
+
+// DjangoSessionPayload mirrors the login payload of the published document.
+type DjangoSessionPayload struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (DjangoSessionPayload) SchemaDescription() string {
+	return "Payload for default version of a django session request body.\n\nIs also used as kwargs for :func:`django.contrib.auth.authenticate`."
+}
+
+// DjangoSessionResponse mirrors the login response of the published document.
+type DjangoSessionResponse struct {
+	UserID string `json:"user_id"`
+}
+
+func (DjangoSessionResponse) SchemaDescription() string {
+	return "Default response type for django session endpoint."
+}
+
+// TestSeedLoginDocument reproduces the published document of the login
+// controller: a body, cookies set by middleware, a declared 401.
+func TestSeedLoginDocument(t *testing.T) {
+	api := dmr.New(dmr.Config{Title: "Django Modern Rest", Version: "0.1.0", Prefix: "/api"})
+	c := api.Controller(dmr.ControllerConfig{Name: "SessionSyncController", Path: "/sessionsynccontroller/"})
+	dmr.Post(c, dmr.Operation{
+		Summary: "By default cookies are acquired on post.",
+		Status:  http.StatusOK,
+		Cookies: []dmr.Cookie{
+			{Name: "sessionid", SetElsewhere: true},
+			{Name: "csrftoken", Description: "CSRF protection.", SetElsewhere: true},
+		},
+		Responses: []dmr.Response{{Status: http.StatusUnauthorized}},
+		NoAuth:    true,
+	}, func(ctx context.Context, in *struct {
+		Body DjangoSessionPayload `body:""`
+	}) (*DjangoSessionResponse, error) {
+		return &DjangoSessionResponse{UserID: "1"}, nil
+	})
+	mustDocs(t, api)
+	got, err := api.DocumentJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareWithSeed(t, got, "testdata/seed-login-controller.json")
+}
