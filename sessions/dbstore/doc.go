@@ -40,9 +40,16 @@
 // When no row changes, Save looks the key up: a row that exists (with other
 // data) is sessions.ErrConflict, a missing row sessions.ErrNotFound (Django's
 // UpdateError: a concurrent logout deleted it). The session layer reloads and
-// re-applies its own changes on ErrConflict. No schema change is needed, so
-// Django keeps working on the same table (its own blind writes are still
-// detected by our compare-and-swap, though not the other way round).
+// re-applies its own changes on ErrConflict, so two requests that change
+// different keys of one session both keep their change; when both change the
+// same key, the request that commits last wins for that key (its value is
+// re-applied on top of the other's), and no other key is lost. No schema
+// change is needed, so Django keeps working on the same table (its own blind
+// writes are still detected by our compare-and-swap, though not the other way
+// round).
+//
+// Like Django's exists(), [Store.Exists] ignores expire_date: the key of an
+// expired row that ClearExpired has not removed yet is still taken.
 //
 // Create is INSERT … ON CONFLICT (session_key) DO NOTHING; no inserted row is
 // sessions.ErrKeyExists (Django's CreateError, whatever the existing row's
