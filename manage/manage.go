@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/dmr-go/dmr"
 )
 
@@ -59,6 +61,10 @@ type Invocation struct {
 // Main runs the command line of os.Args with the process environment and
 // exits with its status. SIGINT and SIGTERM stop serve gracefully.
 func (a App) Main() {
+	// go-redis reports connection failures through its own process-wide
+	// logger, straight to stderr; the error reaches the caller anyway, so
+	// keep stderr to the one-line contract.
+	redis.SetLogger(quietRedis{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := a.Run(ctx, Invocation{
 		Args: os.Args[1:], LookupEnv: os.LookupEnv,
@@ -114,6 +120,10 @@ func (a App) Run(ctx context.Context, inv Invocation) int {
 }
 
 var errHelp = errors.New("help")
+
+type quietRedis struct{}
+
+func (quietRedis) Printf(context.Context, string, ...any) {}
 
 type command struct {
 	name  string

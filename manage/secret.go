@@ -64,7 +64,7 @@ func (c Config) SecretKeyFile() string {
 func (c Config) resolveSecretKey(log *slog.Logger, create bool) (string, error) {
 	if c.SecretKey != "" {
 		if len(c.SecretKey) < 50 {
-			log.Warn("the secret key is shorter than 50 characters; Django's check security.W009 warns about such keys", "variable", EnvSecretKey)
+			log.Info("the secret key is shorter than 50 characters; Django's check security.W009 warns about such keys", "variable", EnvSecretKey)
 		}
 		return c.SecretKey, nil
 	}
