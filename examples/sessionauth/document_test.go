@@ -1,0 +1,160 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/dmr-go/dmr/manage"
+)
+
+// exampleDocument builds the example's document as `openapi` prints it.
+func exampleDocument(t *testing.T, cfg manage.Config) (doc32, doc31 []byte) {
+	t.Helper()
+	env, err := manage.OpenOffline(cfg, manage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Close()
+	_, api, err := App().Handler(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc32, err = api.DocumentJSON(); err != nil {
+		t.Fatal(err)
+	}
+	if doc31, err = api.DocumentJSON31(); err != nil {
+		t.Fatal(err)
+	}
+	return doc32, doc31
+}
+
+func seedDocument(t *testing.T, name string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return decode(t, b)
+}
+
+func clone(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func sameJSON(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		g, _ := json.MarshalIndent(got, "", "  ")
+		w, _ := json.MarshalIndent(want, "", "  ")
+		t.Errorf("%s differs from the seed\n--- got\n%s\n--- want\n%s", what, g, w)
+	}
+}
+
+// TestDocumentMatchesSeed compares the example's document with the seed's two
+// documents in meaning. The deliberate differences, and only these, are
+// applied to the seed before comparing:
+//
+//   - the login controller is mounted at /api/auth/, so its operationId is
+//     postSessionsynccontrollerApiAuth;
+//   - safe methods (GET) carry neither the csrf requirement nor the 403
+//     (Django never checks CSRF on them; Django Modern Rest ≥ 0.16 agrees);
+//   - the login also documents its 403 for a foreign Origin (login CSRF),
+//     which Django Modern Rest does not refuse;
+//   - the ErrorModel and ErrorDetail schemas have their own descriptions (the
+//     seed's point to Sphinx references of the Python documentation).
+func TestDocumentMatchesSeed(t *testing.T) {
+	doc32, doc31 := exampleDocument(t, manage.Config{})
+	validateDocument(t, doc32)
+	validateDocument(t, doc31)
+	got := decode(t, doc32)
+	protected := seedDocument(t, "openapi-session-protected-endpoint.json")
+	login := seedDocument(t, "openapi-login-controller.json")
+
+	sameJSON(t, "openapi", got["openapi"], protected["openapi"])
+	sameJSON(t, "info", got["info"], protected["info"])
+	for _, name := range []string{"ErrorModel", "ErrorDetail"} {
+		g := withoutDescription(t, dig(got, "components", "schemas", name))
+		sameJSON(t, name, g, withoutDescription(t, dig(protected, "components", "schemas", name)))
+		sameJSON(t, name, g, withoutDescription(t, dig(login, "components", "schemas", name)))
+	}
+	for _, name := range []string{"DjangoSessionPayload", "DjangoSessionResponse"} {
+		sameJSON(t, name, dig(got, "components", "schemas", name), dig(login, "components", "schemas", name))
+	}
+	sameJSON(t, "securitySchemes", dig(got, "components", "securitySchemes"), dig(protected, "components", "securitySchemes"))
+
+	// The protected GET: without the csrf requirement and the 403.
+	wantGet := clone(t, dig(protected, "paths", "/api/apicontroller/", "get")).(map[string]any)
+	wantGet["security"] = []any{map[string]any{"django_session": []any{}}}
+	delete(wantGet["responses"].(map[string]any), "403")
+	sameJSON(t, "GET /api/apicontroller/", dig(got, "paths", "/api/apicontroller/", "get"), wantGet)
+
+	// The login: at /api/auth/, plus the documented foreign-Origin 403.
+	wantLogin := clone(t, dig(login, "paths", "/api/sessionsynccontroller/", "post")).(map[string]any)
+	wantLogin["operationId"] = "postSessionsynccontrollerApiAuth"
+	wantLogin["responses"].(map[string]any)["403"] = map[string]any{
+		"description": "Raised when the Origin header names a foreign origin (login CSRF)",
+		"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
+	}
+	sameJSON(t, "POST /api/auth/", dig(got, "paths", "/api/auth/", "post"), wantLogin)
+
+	// Unsafe session-protected operations keep the seed's full requirement
+	// and its 401/403 descriptions.
+	for _, path := range []string{"/api/notes/", "/api/auth/logout/"} {
+		op := dig(got, "paths", path, "post")
+		sameJSON(t, path+" security", dig(op, "security"), dig(protected, "paths", "/api/apicontroller/", "get", "security"))
+		for _, code := range []string{"401", "403"} {
+			sameJSON(t, path+" "+code, dig(op, "responses", code), dig(protected, "paths", "/api/apicontroller/", "get", "responses", code))
+		}
+	}
+	if id := dig(got, "paths", "/api/apicontroller/", "get", "operationId"); id != "getApicontrollerApiApicontroller" {
+		t.Errorf("operationId %v", id)
+	}
+	// The staff check documents its own 403.
+	if d := dig(got, "paths", "/api/staff/", "get", "responses", "403", "description"); d != "Raised when permission check failed" {
+		t.Errorf("GET /api/staff/ 403: %v", d)
+	}
+	for _, code := range []string{"400", "406", "422"} {
+		sameJSON(t, "notes POST "+code, dig(got, "paths", "/api/notes/", "post", "responses", code), dig(login, "paths", "/api/sessionsynccontroller/", "post", "responses", code))
+	}
+}
+
+// TestDocumentCSRFUseSessions: with CSRF_USE_SESSIONS there is no csrftoken
+// cookie, so no csrf scheme, no csrf requirement and no Set-Cookie: csrftoken.
+func TestDocumentCSRFUseSessions(t *testing.T) {
+	doc32, _ := exampleDocument(t, manage.Config{CSRFUseSessions: true})
+	validateDocument(t, doc32)
+	got := decode(t, doc32)
+	schemes, _ := dig(got, "components", "securitySchemes").(map[string]any)
+	if _, ok := schemes["csrf"]; ok || schemes["django_session"] == nil {
+		t.Errorf("securitySchemes %v: want django_session only", schemes)
+	}
+	sameJSON(t, "notes POST security", dig(got, "paths", "/api/notes/", "post", "security"), []any{map[string]any{"django_session": []any{}}})
+	headers, _ := dig(got, "paths", "/api/auth/", "post", "responses", "200", "headers").(map[string]any)
+	if _, ok := headers["Set-Cookie: csrftoken"]; ok || headers["Set-Cookie: sessionid"] == nil {
+		t.Errorf("login 200 headers %v: want Set-Cookie: sessionid only", headers)
+	}
+	// CSRF is still checked (in the session), so the 403 stays on unsafe methods.
+	if d := dig(got, "paths", "/api/notes/", "post", "responses", "403", "description"); d != "Raised when CSRF check failed" {
+		t.Errorf("notes POST 403: %v", d)
+	}
+}
+
+func withoutDescription(t *testing.T, v any) any {
+	m, ok := clone(t, v).(map[string]any)
+	if !ok {
+		t.Fatalf("not a schema object: %v", v)
+	}
+	delete(m, "description")
+	return m
+}
