@@ -92,7 +92,20 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	return api, nil
 }
 
+// routes serves the document at /api/openapi.json and the docs page at
+// /docs/, which sends the X-CSRFToken header (read from the CSRF cookie) on
+// unsafe requests, so a user can log in and try every endpoint from it.
 func routes(mux *http.ServeMux, env *manage.Env, api *dmr.API) error {
 	mux.Handle("GET /api/openapi.json", api.OpenAPIHandler())
+	docs, err := dmr.DocsHandler(dmr.DocsOptions{
+		SpecURL:        "/api/openapi.json",
+		Title:          "Session auth example",
+		CSRFCookieName: env.CSRF.CookieName(),
+		CSRFHeaderName: env.CSRF.HeaderName(),
+	})
+	if err != nil {
+		return err
+	}
+	mux.Handle("/docs/", docs)
 	return nil
 }

@@ -286,3 +286,25 @@ func TestCustomCookieNames(t *testing.T) {
 		t.Errorf("login 200 headers %v lack Set-Cookie: api_csrf", headers)
 	}
 }
+
+// TestDocsPage: the docs page and the document are served, with the security
+// headers like every other response.
+func TestDocsPage(t *testing.T) {
+	srv := startServer(t, sqliteConfig(t), manage.Options{})
+	page := srv.do(t, "GET", "/docs/", "", nil)
+	page.want(t, 200, "")
+	if ct := page.res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("docs page Content-Type %q", ct)
+	}
+	if page.res.Header.Get("Content-Security-Policy") == "" {
+		t.Error("docs page has no Content-Security-Policy")
+	}
+	checkSecurityHeaders(t, page)
+	doc := srv.do(t, "GET", "/api/openapi.json", "", nil)
+	doc.want(t, 200, "")
+	checkSecurityHeaders(t, doc)
+	if m := decode(t, []byte(doc.body)); m["openapi"] != "3.2.0" {
+		t.Errorf("served document version %v", m["openapi"])
+	}
+	srv.do(t, "GET", "/api/nowhere/", "", nil).want(t, 404, "")
+}
