@@ -386,3 +386,33 @@ func TestQueryAndHeaderSlices(t *testing.T) {
 		`{"msg":"Input should be less than 1","loc":["parsed_query","ratio"],"type":"value_error"}]}`)
 	mustDocs(t, api)
 }
+
+// TestQueryMethodDocument checks a 3.2-only feature end to end: a QUERY
+// endpoint is served, documented under "query", valid for both 3.2
+// validators, and dropped from the 3.1 downgrade (which stays valid).
+func TestQueryMethodDocument(t *testing.T) {
+	api := dmr.New(dmr.Config{Title: "Q"})
+	c := api.Controller(dmr.ControllerConfig{Name: "Search", Path: "/search"})
+	dmr.Register(c, dmr.MethodQuery, dmr.Operation{}, func(ctx context.Context, in *struct {
+		Body Pet `body:""`
+	}) (*[]Pet, error) {
+		return &[]Pet{in.Body}, nil
+	})
+	dmr.Get(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*[]Pet, error) { return nil, nil })
+	doc := mustDocs(t, api)
+	if dig(doc, "paths", "/search", "query", "operationId") != "querySearchSearch" {
+		t.Errorf("query operation missing: %v", dig(doc, "paths", "/search"))
+	}
+	b31, _ := api.DocumentJSON31()
+	if strings.Contains(string(b31), `"query"`) || !strings.Contains(string(b31), `"openapi":"3.1.0"`) {
+		t.Errorf("3.1 downgrade: %s", b31)
+	}
+	got := serve(api, do{"GET", "/search", "", nil})
+	expect(t, got, 200, `[]`)
+	got = serve(api, do{"QUERY", "/search", `{"name":"a","age":1,"kind":"cat"}`, nil})
+	expect(t, got, 200, `[{"name":"a","age":1,"kind":"cat"}]`)
+	r := serve(api.OpenAPI31Handler(), do{"GET", "/", "", nil})
+	if r.status != 200 || r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("3.1 handler: %d %v", r.status, r.header)
+	}
+}

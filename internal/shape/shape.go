@@ -57,7 +57,6 @@ type Type struct {
 	Format string
 
 	byName map[string]*Field
-	ready  chan struct{}
 }
 
 // FieldByName returns the field with the given JSON name, or nil.
@@ -80,12 +79,15 @@ type Field struct {
 
 // Registry analyses types and caches the result. It is safe for concurrent use.
 type Registry struct {
-	mu    sync.Mutex
-	types map[reflect.Type]*Type
+	mu      sync.Mutex
+	types   map[reflect.Type]*Type
+	pending map[reflect.Type]int
 }
 
 // NewRegistry returns an empty Registry.
-func NewRegistry() *Registry { return &Registry{types: map[reflect.Type]*Type{}} }
+func NewRegistry() *Registry {
+	return &Registry{types: map[reflect.Type]*Type{}, pending: map[reflect.Type]int{}}
+}
 
 var (
 	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
@@ -107,12 +109,26 @@ func (r *Registry) of(t reflect.Type, stack []string) (*Type, error) {
 	if s, ok := r.types[t]; ok {
 		return s, nil
 	}
+	// Only structs can be part of a cycle that this analysis follows (Go
+	// needs a named type to close one, and a named struct is the usual one).
+	// They are cached before their fields are analysed; other types only
+	// once complete, so no caller ever sees a half-built slice or map.
+	if t.Kind() != reflect.Struct {
+		if r.pending[t] >= 3 {
+			return nil, fmt.Errorf("unsupported recursive type %s: recursion must go through a struct", t)
+		}
+		r.pending[t]++
+		defer func() { r.pending[t]-- }()
+	}
 	s := &Type{T: t}
-	r.types[t] = s
+	if t.Kind() == reflect.Struct {
+		r.types[t] = s
+	}
 	if err := r.fill(s, stack); err != nil {
 		delete(r.types, t)
 		return nil, err
 	}
+	r.types[t] = s
 	return s, nil
 }
 
