@@ -642,7 +642,7 @@ func TestParseURL(t *testing.T) {
 			t.Errorf("ParseURL(%q) = %q %q %v %v", c.in, driver, dsn, d, err)
 		}
 	}
-	for _, bad := range []string{"", "sqlite:", "mysql://x/y", "db.sqlite3", "postgres://u:secret@h:x:y/"} {
+	for _, bad := range []string{"", "sqlite:", "mysql://x/y", "db.sqlite3", "postgres://u:secret@h:x:y/", "mysql://u:secret@h:x:y/", "mysql://u:secret@h/db"} {
 		_, _, _, err := dbstore.ParseURL(bad)
 		if err == nil {
 			t.Errorf("ParseURL(%q) succeeded", bad)

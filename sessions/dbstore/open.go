@@ -47,14 +47,17 @@ func ParseURL(rawURL string) (driver, dsn string, d Dialect, err error) {
 		}
 		return "sqlite", path + "?" + query, SQLite, nil
 	}
-	return "", "", 0, fmt.Errorf("dbstore: unsupported database URL %q (want sqlite:PATH or postgres://…)", redact(rawURL))
+	return "", "", 0, fmt.Errorf("dbstore: unsupported database URL %s (want sqlite:PATH or postgres://…)", redact(rawURL))
 }
 
+// redact returns what an error message may show of an unsupported URL: its
+// scheme only, since the rest may hold a password.
 func redact(s string) string {
-	if u, err := url.Parse(s); err == nil && u.User != nil {
-		return u.Redacted()
+	scheme, _, ok := strings.Cut(s, ":")
+	if !ok || len(scheme) > 20 || strings.ContainsAny(scheme, "/@?#") {
+		return "(unrecognised)"
 	}
-	return s
+	return scheme + ":…"
 }
 
 // OpenDB opens and pings the database at rawURL (see ParseURL).

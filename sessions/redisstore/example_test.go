@@ -25,7 +25,8 @@ func ExampleNewCache() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	http.Handle("/", mw.Handler(http.NotFoundHandler()))
+	mux := http.NewServeMux()
+	mux.Handle("/", mw.Handler(http.NotFoundHandler()))
 }
 
 // Django's cached_db backend: the django_session table is authoritative,
