@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/internal/shape"
@@ -15,7 +16,10 @@ import (
 type documents struct {
 	doc    *openapi.Document
 	json32 []byte
+
+	once31 sync.Once
 	json31 []byte
+	err31  error
 }
 
 // Document returns the API's OpenAPI 3.2 document. It is built once, on the
@@ -44,7 +48,15 @@ func (a *API) DocumentJSON31() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return d.json31, nil
+	return d.render31()
+}
+
+// render31 renders the 3.1 downgrade on first use.
+func (d *documents) render31() ([]byte, error) {
+	d.once31.Do(func() {
+		d.json31, d.err31 = openapi.Downgrade31(d.doc).MarshalJSON()
+	})
+	return d.json31, d.err31
 }
 
 // OpenAPIHandler serves the 3.2 document (application/json) from
@@ -65,7 +77,11 @@ func (a *API) docHandler(v31 bool) http.Handler {
 		}
 		b := d.json32
 		if v31 {
-			b = d.json31
+			if b, err = d.render31(); err != nil {
+				a.logger.ErrorContext(r.Context(), "dmr: rendering the OpenAPI 3.1 document", "error", err.Error())
+				a.writeError(w, r, a.errModel, errInternal())
+				return
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
@@ -93,11 +109,7 @@ func (a *API) buildDocuments() (*documents, error) {
 	if err != nil {
 		return nil, err
 	}
-	b31, err := openapi.Downgrade31(doc).MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return &documents{doc: doc, json32: b32, json31: b31}, nil
+	return &documents{doc: doc, json32: b32}, nil
 }
 
 // detailSchema is the ErrorDetail schema, as Django Modern Rest publishes it.

@@ -249,7 +249,7 @@ func appendString(b []byte, s string) []byte {
 
 // MarshalJSON writes the document.
 func (d *Document) MarshalJSON() ([]byte, error) {
-	o := obj{b: make([]byte, 0, 4096)}
+	o := obj{b: make([]byte, 0, 64<<10)}
 	d.appendTo(&o)
 	b := o.end()
 	if o.err != nil {
