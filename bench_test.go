@@ -110,7 +110,7 @@ func newHandWritten() http.Handler {
 			add("String should have at least 8 characters", "parsed_headers", "X-API-Token")
 		}
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-			add("Cannot parse request body with content type '"+ct+"', expected=['application/json']")
+			add("Cannot parse request body with content type '" + ct + "', expected=['application/json']")
 		}
 		var it Item
 		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(&it); err != nil {
