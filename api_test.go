@@ -68,8 +68,7 @@ type petInput struct {
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-func newPetAPI(t *testing.T, cfg dmr.Config) *dmr.API {
-	t.Helper()
+func newPetAPI(_ testing.TB, cfg dmr.Config) *dmr.API {
 	if cfg.Logger == nil {
 		cfg.Logger = quietLogger()
 	}
