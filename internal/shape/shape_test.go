@@ -15,7 +15,7 @@ func TestTypeNames(t *testing.T) {
 	r := NewRegistry()
 	for typ, want := range map[reflect.Type]string{
 		reflect.TypeFor[Generic[int, map[string]named]](): "Generic_int_named",
-		reflect.TypeFor[named]():                           "Renamed",
+		reflect.TypeFor[named]():                          "Renamed",
 	} {
 		s, err := r.Of(typ)
 		if err != nil {
