@@ -415,3 +415,12 @@ func TestQueryMethodDocument(t *testing.T) {
 		t.Errorf("3.1 handler: %d %v", r.status, r.header)
 	}
 }
+
+func TestErrorWithoutErrorStatus(t *testing.T) {
+	api := dmr.New(dmr.Config{Logger: quietLogger()})
+	c := api.Controller(dmr.ControllerConfig{Name: "C", Path: "/c"})
+	dmr.Get(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
+		return nil, &apierror.Error{Status: 0}
+	})
+	expect(t, serve(api, do{"GET", "/c", "", nil}), 500, `{"detail":[{"msg":"Internal server error","type":"internal_error"}]}`)
+}

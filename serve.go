@@ -83,6 +83,9 @@ func (ep *endpoint) authenticate(r *http.Request) (*http.Request, error) {
 // declared statuses.
 func (ep *endpoint) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ae, ok := apierror.As(err)
+	if ok && (ae == nil || ae.Status < 400 || ae.Status > 599) {
+		ok = false // an API error must carry an error status
+	}
 	if !ok {
 		ep.api.logger.ErrorContext(r.Context(), "dmr: handler error",
 			"method", ep.method, "path", ep.path, "operation_id", ep.operationID, "error", err.Error())
@@ -117,7 +120,7 @@ func (a *API) finish(w http.ResponseWriter, r *http.Request, em *errorModel, sta
 	}
 	if err := commit.Run(r.Context(), h, status); err != nil {
 		ae, ok := apierror.As(err)
-		if !ok {
+		if !ok || ae == nil || ae.Status < 400 || ae.Status > 599 {
 			a.logger.ErrorContext(r.Context(), "dmr: commit hook failed", "error", err.Error())
 			ae = errInternal()
 		}
