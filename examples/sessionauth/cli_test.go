@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmr-go/dmr/internal/testenv"
 	"github.com/dmr-go/dmr/sessions/dbstore"
 )
 
@@ -400,4 +402,89 @@ func TestCLIServe(t *testing.T) {
 	if !strings.Contains(rest.String(), "shutting down") {
 		t.Errorf("no shutdown log: %q", rest.String())
 	}
+}
+
+// ptyDriver runs argv on a pseudo-terminal, answers each prompt with the
+// next answer, and prints the exit status and everything the terminal showed.
+const ptyDriver = `
+import os, pty, sys, json, termios, time
+args = json.loads(sys.argv[1]); answers = json.loads(sys.argv[2])
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(args[0], args)
+seen = b""
+def read_until(marker):
+    global seen
+    while marker not in seen:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:
+            return False
+        if not chunk:
+            return False
+        seen += chunk
+    seen = seen.split(marker, 1)[1]
+    return True
+shown = b""
+for prompt, answer in answers:
+    if not read_until(prompt.encode()):
+        break
+    shown += prompt.encode()
+    # Answer once the program has turned echo off (as a person would, after
+    # the prompt), so that an echo seen afterwards is a real one.
+    deadline = time.time() + 10
+    while termios.tcgetattr(fd)[3] & termios.ECHO and time.time() < deadline:
+        time.sleep(0.01)
+    os.write(fd, answer.encode() + b"\r")
+rest = b""
+while True:
+    try:
+        chunk = os.read(fd, 1024)
+    except OSError:
+        break
+    if not chunk:
+        break
+    rest += chunk
+_, status = os.waitpid(pid, 0)
+print(os.waitstatus_to_exitcode(status))
+sys.stdout.write((seen + rest).decode(errors="replace"))
+`
+
+// TestCLIPromptOnTerminal: on a terminal, createuser asks twice without
+// echo; different answers fail with one line.
+func TestCLIPromptOnTerminal(t *testing.T) {
+	_, err := exec.LookPath("python3")
+	testenv.Require(t, "python3 (for a pseudo-terminal)", err == nil, fmt.Sprint(err))
+	dir := t.TempDir()
+	bin := binary(t)
+	drive := func(answers [][2]string, args ...string) (int, string) {
+		t.Helper()
+		a, _ := json.Marshal(append([]string{bin}, args...))
+		b, _ := json.Marshal(answers)
+		cmd := exec.Command("python3", "-c", ptyDriver, string(a), string(b))
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "DMR_DATABASE_URL=sqlite:" + filepath.Join(dir, "db.sqlite3"), "DMR_SECRET_KEY=" + testSecretKey}
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("pty driver: %v %s", err, out)
+		}
+		first, rest, _ := strings.Cut(string(out), "\n")
+		var code int
+		fmt.Sscan(first, &code)
+		return code, rest
+	}
+	code, shown := drive([][2]string{{"Password: ", "s3cret pw"}, {"Password (again): ", "s3cret pw"}}, "createuser", "--username", "tty_user")
+	if code != 0 || !strings.Contains(shown, `User "tty_user" created`) {
+		t.Fatalf("exit %d, terminal showed %q", code, shown)
+	}
+	if strings.Contains(shown, "s3cret") {
+		t.Errorf("the password was echoed: %q", shown)
+	}
+	code, shown = drive([][2]string{{"Password: ", "one"}, {"Password (again): ", "two"}}, "createuser", "--username", "tty_user2")
+	if code != 1 || !strings.Contains(shown, "the passwords do not match") {
+		t.Fatalf("mismatch: exit %d, terminal showed %q", code, shown)
+	}
+	// The user typed on the terminal exists.
+	r := run(t, dir, map[string]string{"DMR_DATABASE_URL": "sqlite:" + filepath.Join(dir, "db.sqlite3"), "DMR_SECRET_KEY": testSecretKey}, "", "createuser", "--username", "tty_user", "--no-password")
+	r.wantFail(t, "already exists")
 }

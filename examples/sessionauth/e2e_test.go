@@ -10,6 +10,7 @@ import (
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/manage"
+	"github.com/dmr-go/dmr/testclient"
 )
 
 // The seed's run result:
@@ -307,4 +308,61 @@ func TestDocsPage(t *testing.T) {
 		t.Errorf("served document version %v", m["openapi"])
 	}
 	srv.do(t, "GET", "/api/nowhere/", "", nil).want(t, 404, "")
+}
+
+// TestLoginRefusesForms: a cross-site HTML form can send text/plain or
+// form-encoded bodies without a preflight; the login accepts JSON only.
+func TestLoginRefusesForms(t *testing.T) {
+	srv := startServer(t, sqliteConfig(t), manage.Options{})
+	srv.createUser(t, auth.NewUser{Username: "test_user", Password: "password"})
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded"} {
+		e := srv.do(t, "POST", "/api/auth/", seedLoginBody, http.Header{"Content-Type": {ct}})
+		e.want(t, 400, "")
+		if len(e.res.Cookies()) != 0 {
+			t.Errorf("%s login set cookies", ct)
+		}
+	}
+	// A client that sends no Content-Type at all is read as JSON.
+	srv.do(t, "POST", "/api/auth/", seedLoginBody, nil).want(t, 200, `{"user_id":"1"}`)
+}
+
+// TestTrustedOrigins: DMR_CSRF_TRUSTED_ORIGINS admits another origin (with
+// Django's *. wildcard) for login and unsafe requests; the scheme must match.
+func TestTrustedOrigins(t *testing.T) {
+	cfg := sqliteConfig(t)
+	cfg.CSRFTrustedOrigins = []string{"https://*.example.com"}
+	srv := startServer(t, cfg, manage.Options{})
+	srv.createUser(t, auth.NewUser{Username: "test_user", Password: "password"})
+	login := srv.do(t, "POST", "/api/auth/", seedLoginBody, withHeader(jsonHeader, "Origin", "https://app.example.com"))
+	login.want(t, 200, `{"user_id":"1"}`)
+	sid, tok := login.cookie("sessionid"), login.cookie("csrftoken")
+	h := withHeader(withHeader(jsonHeader, "X-CSRFToken", tok.Value), "Origin", "https://example.com")
+	srv.do(t, "POST", "/api/notes/", `{"text":"x"}`, h, sid, tok).want(t, 201, "")
+	h.Set("Origin", "http://app.example.com")
+	srv.do(t, "POST", "/api/notes/", `{"text":"x"}`, h, sid, tok).
+		want(t, 403, `{"detail":[{"msg":"CSRF Failed: Origin checking failed - http://app.example.com does not match any trusted origins."}]}`)
+}
+
+// TestWithTestClient: the test client against the example, as the guide
+// shows it: LoginAs without a password, the token sent automatically.
+func TestWithTestClient(t *testing.T) {
+	for _, useSessions := range []bool{false, true} {
+		cfg := sqliteConfig(t)
+		cfg.CSRFUseSessions = useSessions
+		srv := startServer(t, cfg, manage.Options{})
+		ctx := t.Context()
+		u := srv.createUser(t, auth.NewUser{Username: "ann", Password: "x"})
+		c := testclient.New(srv.Config.Handler, testclient.Options{Sessions: srv.env.Sessions, Auth: srv.env.Auth, CSRFUseSessions: useSessions})
+		if err := c.LoginAs(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		res, err := c.Post(ctx, "/api/notes/", map[string]string{"text": "hi"})
+		if err != nil || res.StatusCode != 201 || string(res.Body) != `{"id":1,"text":"hi"}` {
+			t.Fatalf("CSRF_USE_SESSIONS=%v: POST /api/notes/: %v %v", useSessions, res, err)
+		}
+		var name string
+		if _, err := c.GetJSON(ctx, "/api/apicontroller/", &name); err != nil || name != "ann" {
+			t.Fatalf("GET: %q %v", name, err)
+		}
+	}
 }
