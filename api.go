@@ -13,6 +13,7 @@ import (
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/internal/shape"
+	"github.com/dmr-go/dmr/openapi"
 )
 
 // API is a set of controllers served under one prefix. It is an http.Handler:
@@ -35,6 +36,7 @@ type API struct {
 	dynamic     []*route
 	opIDs       map[string]string
 	schemes     map[string][]byte
+	checkGen    *openapi.Generator
 
 	docOnce sync.Once
 	doc     *documents

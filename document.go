@@ -128,10 +128,28 @@ func detailSchema() *openapi.Schema {
 	}
 }
 
-func (a *API) build() (*openapi.Document, error) {
+func (a *API) newGenerator() *openapi.Generator {
 	g := openapi.NewGenerator()
 	g.NoAdditionalProperties = a.cfg.UnknownFields == RejectUnknownFields
 	g.Override(reflect.TypeFor[apierror.Detail](), "ErrorDetail", detailSchema())
+	return g
+}
+
+// checkDocument builds ep's operation with the API's registration-time
+// generator, so that document errors (two types with one schema name…)
+// surface at registration rather than when the document is first served.
+func (a *API) checkDocument(ep *endpoint) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.checkGen == nil {
+		a.checkGen = a.newGenerator()
+	}
+	_, err := ep.operation(a.checkGen, &openapi.Components{SecuritySchemes: map[string]*openapi.SecurityScheme{}})
+	return err
+}
+
+func (a *API) build() (*openapi.Document, error) {
+	g := a.newGenerator()
 	doc := &openapi.Document{
 		OpenAPI: openapi.Version,
 		Info:    openapi.Info{Title: a.cfg.Title, Version: a.cfg.Version, Description: a.cfg.Description},

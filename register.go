@@ -247,6 +247,9 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 	if err := a.checkSchemes(ep); err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
+	if err := a.checkDocument(ep); err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
 	return ep, nil
 }
 

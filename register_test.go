@@ -115,6 +115,12 @@ func TestRegistrationErrors(t *testing.T) {
 			dmr.Get(api.Controller(dmr.ControllerConfig{Name: "A", Path: "/a"}),
 				dmr.Operation{Headers: []dmr.Header{{Name: "set-cookie"}}}, str)
 		}, "document cookies with Operation.Cookies"},
+		{"two types with one schema name", func(api *dmr.API) {
+			c := api.Controller(dmr.ControllerConfig{Name: "A", Path: "/a"})
+			type Pet struct{ Other int }
+			dmr.Get(c, dmr.Operation{Responses: []dmr.Response{{Status: 202, Body: Pet{}}}},
+				func(ctx context.Context, _ *struct{}) (*[]sameNamePet, error) { return nil, nil })
+		}, `two types are named "Pet"`},
 		{"after serving", func(api *dmr.API) {
 			c := api.Controller(dmr.ControllerConfig{Name: "A", Path: "/a"})
 			serve(api, do{"GET", "/", "", nil})
@@ -131,3 +137,8 @@ func TestRegistrationErrors(t *testing.T) {
 	}
 	_ = http.MethodGet
 }
+
+// sameNamePet is named Pet in the document, like the test's local Pet.
+type sameNamePet struct{ Name string }
+
+func (sameNamePet) SchemaName() string { return "Pet" }
