@@ -165,6 +165,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if err != nil {
 		return nil, err
 	}
+	e.closers = append(e.closers, e.SessionTable.Close) // its prepared statements
 
 	if cfg.needsRedis() {
 		ropts, err := redis.ParseURL(cfg.RedisURL)

@@ -14,6 +14,7 @@ func (e *Env) openUsers(opts Options) error {
 		return err
 	}
 	e.userTable = store
+	e.closers = append(e.closers, store.Close) // its prepared statements
 	e.Users = store
 	e.Auth, err = auth.New(auth.Options{
 		SecretKey:    e.SecretKey,

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dmr-go/dmr/pyjson"
@@ -63,6 +64,9 @@ type Store struct {
 	now    func() time.Time
 	q      queries
 	closer bool // Close closes db
+
+	mu       sync.Mutex
+	prepared map[string]*sql.Stmt
 }
 
 var _ sessions.Store = (*Store)(nil)
@@ -78,7 +82,7 @@ func New(db *sql.DB, opts Options) (*Store, error) {
 	if opts.Codec == nil {
 		return nil, errors.New("dbstore: Options.Codec is required")
 	}
-	s := &Store{db: db, d: opts.Dialect, codec: opts.Codec, log: opts.Logger, now: opts.Now}
+	s := &Store{db: db, d: opts.Dialect, codec: opts.Codec, log: opts.Logger, now: opts.Now, prepared: map[string]*sql.Stmt{}}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -95,13 +99,65 @@ func (s *Store) DB() *sql.DB { return s.db }
 // Dialect returns the store's dialect.
 func (s *Store) Dialect() Dialect { return s.d }
 
-// Close closes the database if the store opened it ([Open]); otherwise it
-// does nothing.
+// Close releases the store's prepared statements and closes the database if
+// the store opened it ([Open]). A Store that did not open its database leaves
+// it open.
 func (s *Store) Close() error {
-	if s.closer {
-		return s.db.Close()
+	s.mu.Lock()
+	var errs []error
+	for q, st := range s.prepared {
+		errs = append(errs, st.Close())
+		delete(s.prepared, q)
 	}
-	return nil
+	s.mu.Unlock()
+	if s.closer {
+		errs = append(errs, s.db.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// stmt returns query prepared once per Store (database/sql re-prepares it on
+// each connection as needed; a *sql.Stmt is safe for concurrent use). On
+// SQLite, parsing the statement again is a large part of a point lookup. A
+// failed prepare (say, the table does not exist yet) is not kept, so the next
+// call tries again.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st := s.prepared[query]
+	s.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.prepared[query]; old != nil {
+		st.Close()
+		return old, nil
+	}
+	s.prepared[query] = st
+	return st, nil
+}
+
+// queryRow runs a prepared single-row query.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) (*sql.Row, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryRowContext(ctx, args...), nil
+}
+
+// exec runs a prepared statement.
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
 }
 
 type queries struct {
@@ -197,16 +253,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, error) {
 	if !validKey(key) {
 		return sessions.Record{}, sessions.ErrNotFound
 	}
-	var data string
-	var exp any
-	err := s.db.QueryRowContext(ctx, s.q.load, key, s.timeArg(s.now())).Scan(&data, &exp)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sessions.Record{}, sessions.ErrNotFound
-	}
-	if err != nil {
-		return sessions.Record{}, fmt.Errorf("dbstore: load: %w", err)
-	}
-	expiry, err := scanTime(exp)
+	data, expiry, err := s.loadRow(ctx, key)
 	if err != nil {
 		return sessions.Record{}, err
 	}
@@ -239,7 +286,7 @@ func (s *Store) Create(ctx context.Context, r sessions.Record) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("dbstore: encode: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, s.q.insert, r.Key, data, s.timeArg(r.Expiry))
+	res, err := s.exec(ctx, s.q.insert, r.Key, data, s.timeArg(r.Expiry))
 	if err != nil {
 		return "", fmt.Errorf("dbstore: create: %w", err)
 	}
@@ -276,9 +323,9 @@ func (s *Store) SaveEncoded(ctx context.Context, key, data string, expiry time.T
 	var res sql.Result
 	var err error
 	if version == "" {
-		res, err = s.db.ExecContext(ctx, s.q.updateAny, data, s.timeArg(expiry), key)
+		res, err = s.exec(ctx, s.q.updateAny, data, s.timeArg(expiry), key)
 	} else {
-		res, err = s.db.ExecContext(ctx, s.q.update, data, s.timeArg(expiry), key, version)
+		res, err = s.exec(ctx, s.q.update, data, s.timeArg(expiry), key, version)
 	}
 	if err != nil {
 		return fmt.Errorf("dbstore: save: %w", err)
@@ -309,8 +356,17 @@ func (s *Store) LoadEncoded(ctx context.Context, key string) (data string, expir
 	if !validKey(key) {
 		return "", time.Time{}, sessions.ErrNotFound
 	}
+	return s.loadRow(ctx, key)
+}
+
+// loadRow reads the live row under a valid key.
+func (s *Store) loadRow(ctx context.Context, key string) (data string, expiry time.Time, err error) {
+	row, err := s.queryRow(ctx, s.q.load, key, s.timeArg(s.now()))
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("dbstore: load: %w", err)
+	}
 	var exp any
-	err = s.db.QueryRowContext(ctx, s.q.load, key, s.timeArg(s.now())).Scan(&data, &exp)
+	err = row.Scan(&data, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", time.Time{}, sessions.ErrNotFound
 	}
@@ -325,8 +381,12 @@ func (s *Store) LoadEncoded(ctx context.Context, key string) (data string, expir
 func (s *Store) Codec() sessions.Codec { return s.codec }
 
 func (s *Store) rowExists(ctx context.Context, key string) (bool, error) {
+	row, err := s.queryRow(ctx, s.q.exists, key)
+	if err != nil {
+		return false, fmt.Errorf("dbstore: exists: %w", err)
+	}
 	var one int
-	err := s.db.QueryRowContext(ctx, s.q.exists, key).Scan(&one)
+	err = row.Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -341,7 +401,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !validKey(key) {
 		return nil
 	}
-	if _, err := s.db.ExecContext(ctx, s.q.deleteKey, key); err != nil {
+	if _, err := s.exec(ctx, s.q.deleteKey, key); err != nil {
 		return fmt.Errorf("dbstore: delete: %w", err)
 	}
 	return nil
