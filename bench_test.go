@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -291,5 +290,3 @@ func TestDocument1000Endpoints(t *testing.T) {
 		t.Errorf("%d paths", n)
 	}
 }
-
-var _ = io.EOF

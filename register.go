@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
-	"slices"
 	"strings"
 	"unsafe"
 
-	"github.com/dmr-go/dmr/internal/jsonx"
 	"github.com/dmr-go/dmr/internal/shape"
 	"github.com/dmr-go/dmr/openapi"
 	"github.com/dmr-go/dmr/security"
@@ -308,6 +306,3 @@ func (ep *endpoint) isDeclared(status int) bool {
 	_, ok := ep.declared[status]
 	return ok
 }
-
-var _ = slices.Contains[[]int]
-var _ = jsonx.IgnoreUnknown

@@ -3,7 +3,6 @@ package dmr_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -135,7 +134,6 @@ func TestRegistrationErrors(t *testing.T) {
 			}
 		})
 	}
-	_ = http.MethodGet
 }
 
 // sameNamePet is named Pet in the document, like the test's local Pet.
