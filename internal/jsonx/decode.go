@@ -8,6 +8,7 @@ package jsonx
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -283,14 +284,16 @@ func (d *decoder) value(t *shape.Type, v reflect.Value, c *shape.Constraints) {
 }
 
 func (d *decoder) custom(v reflect.Value, raw []byte) {
-	u, ok := v.Addr().Interface().(interface{ UnmarshalJSON([]byte) error })
-	if !ok {
-		// json.RawMessage has a pointer-receiver UnmarshalJSON; any other
-		// Custom type has one too (checked by shape).
-		d.issue("Invalid value")
-		return
+	raw = append([]byte(nil), raw...)
+	var err error
+	if u, ok := v.Addr().Interface().(interface{ UnmarshalJSON([]byte) error }); ok {
+		err = u.UnmarshalJSON(raw)
+	} else {
+		// A type with only some of the marshalling methods: encoding/json
+		// knows how to combine them.
+		err = json.Unmarshal(raw, v.Addr().Interface())
 	}
-	if err := u.UnmarshalJSON(append([]byte(nil), raw...)); err != nil {
+	if err != nil {
 		d.issue("Value error, " + err.Error())
 	}
 }

@@ -233,3 +233,43 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// onlyUnmarshal has its own decoding but default encoding.
+type onlyUnmarshal struct{ V string }
+
+func (o *onlyUnmarshal) UnmarshalJSON(b []byte) error {
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		return err
+	}
+	o.V = strings.Repeat("x", n)
+	return nil
+}
+
+// onlyText has a text form for decoding only.
+type onlyText struct{ V string }
+
+func (o *onlyText) UnmarshalText(b []byte) error { o.V = "text:" + string(b); return nil }
+
+func TestPartialMarshalers(t *testing.T) {
+	type holder struct {
+		A onlyUnmarshal `json:"a"`
+		B onlyText      `json:"b"`
+	}
+	typ := shapeOf(t, holder{})
+	v, issues := decode(t, typ, `{"a":3,"b":"hi"}`, IgnoreUnknown)
+	if len(issues) != 0 {
+		t.Fatal(issues)
+	}
+	h := v.Interface().(holder)
+	if h.A.V != "xxx" || h.B.V != "text:hi" {
+		t.Errorf("%+v", h)
+	}
+	out := (&Encoder{}).Append(nil, typ, v, nil)
+	if string(out) != `{"a":{"V":"xxx"},"b":{"V":"text:hi"}}` {
+		t.Errorf("encoded %s", out)
+	}
+	if _, issues := decode(t, typ, `{"a":"x","b":"hi"}`, IgnoreUnknown); len(issues) != 1 || !strings.HasPrefix(issues[0].Msg, "Value error, ") {
+		t.Errorf("issues %v", issues)
+	}
+}

@@ -146,11 +146,16 @@ func (r *Registry) fill(s *Type, stack []string) error {
 		s.Kind = Text
 		s.Format = "date-time"
 		return nil
-	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && implements(t, jsonUnmarshaler) && implements(t, jsonMarshaler):
+	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && (implements(t, jsonUnmarshaler) || implements(t, jsonMarshaler)):
+		// Its own JSON form: delegated to the type's methods (and to
+		// encoding/json for the half it does not implement).
 		s.Kind = Custom
 		return nil
 	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && implements(t, textUnmarshaler) && implements(t, textMarshaler):
 		s.Kind = Text
+		return nil
+	case t.Kind() != reflect.Pointer && t.Kind() != reflect.Interface && (implements(t, textUnmarshaler) || implements(t, textMarshaler)):
+		s.Kind = Custom
 		return nil
 	}
 	switch t.Kind() {
