@@ -57,7 +57,8 @@ type DocsOptions struct {
 //
 // The page carries a strict Content-Security-Policy: scripts and styles only
 // from the page's origin and the pinned CDN files (with Subresource
-// Integrity), no inline scripts, requests only to the page's origin. Swagger
+// Integrity), no inline scripts (inline styles are allowed: Swagger UI needs
+// them), requests only to the page's origin. Swagger
 // UI sends cookies with same-origin requests, so a session obtained by a
 // login endpoint is used by "Try it out", and adds the CSRF header read from
 // the CSRF cookie to unsafe requests.
@@ -105,6 +106,8 @@ func DocsHandler(opts DocsOptions) (http.Handler, error) {
 		return nil, err
 	}
 	h.page = page.Bytes()
+	// Styles need 'unsafe-inline': Swagger UI sets inline style attributes
+	// and the page renders broken without them. Scripts stay strict.
 	h.csp = "default-src 'none'; script-src 'self'" + h.extraSrc + "; style-src 'self' 'unsafe-inline'" + h.extraSrc +
 		"; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 	h.modified = time.Now()
