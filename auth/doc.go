@@ -45,6 +45,16 @@
 // Inactive users cannot authenticate, and a session of a user deactivated
 // meanwhile reads as anonymous.
 //
+// # Caching users in memory
+//
+// UserCache wraps any UserStore and serves UserByID (the lookup behind every
+// session-authenticated request) from this process's memory for a time to
+// live (1 s by default when enabled; off unless an application wraps its
+// store). The session auth hash and is_active checks then run on the cached
+// row: a password change or deactivation made by Django or another replica
+// takes effect here within the TTL; those made through this process (through
+// the UserCache) take effect immediately.
+//
 // # Differences from Django
 //
 //   - Authenticate returns the backend's permission-denied error (and any

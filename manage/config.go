@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -21,6 +22,7 @@ const (
 	EnvRedisURL           = "DMR_REDIS_URL"
 	EnvCSRFUseSessions    = "DMR_CSRF_USE_SESSIONS"
 	EnvCSRFTrustedOrigins = "DMR_CSRF_TRUSTED_ORIGINS"
+	EnvAuthCacheTTL       = "DMR_AUTH_CACHE_TTL"
 )
 
 // Defaults of the configuration.
@@ -76,6 +78,13 @@ type Config struct {
 	CSRFUseSessions bool
 	// CSRFTrustedOrigins is CSRF_TRUSTED_ORIGINS ("https://*.example.com").
 	CSRFTrustedOrigins []string
+	// AuthCacheTTL is how long this process keeps loaded sessions and users
+	// in memory (sessions.LocalCache, auth.UserCache): a logout, password
+	// change or deactivation made by Django or another replica takes effect
+	// here within this time; those made through this process take effect
+	// immediately. Nil means the application's default
+	// (Options.AuthCacheTTL); zero disables the caches.
+	AuthCacheTTL *time.Duration
 }
 
 // ConfigFromEnv reads the configuration from the environment through lookup
@@ -88,6 +97,8 @@ type Config struct {
 //	DMR_REDIS_URL             default redis://127.0.0.1:6379/0
 //	DMR_CSRF_USE_SESSIONS     1/true or 0/false (default false)
 //	DMR_CSRF_TRUSTED_ORIGINS  comma-separated, Django's syntax (https://*.example.com)
+//	DMR_AUTH_CACHE_TTL        Go duration (1s, 500ms); 0 disables the session and user caches
+//	                          (default: the application's Options.AuthCacheTTL)
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -109,6 +120,13 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want 1 or 0", EnvCSRFUseSessions, v)
 		}
 		c.CSRFUseSessions = b
+	}
+	if v := get(EnvAuthCacheTTL); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a duration such as 1s or 500ms, or 0 to disable", EnvAuthCacheTTL, v)
+		}
+		c.AuthCacheTTL = &d
 	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
@@ -164,6 +182,9 @@ func (c Config) Validate() error {
 		if k == "" {
 			return fmt.Errorf("%s: entry %d is empty", EnvSecretKeyFallbacks, i+1)
 		}
+	}
+	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
+		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)
 	}
 	if _, err := csrf.New(csrf.Options{TrustedOrigins: c.CSRFTrustedOrigins}); err != nil {
 		return fmt.Errorf("%s: %s", EnvCSRFTrustedOrigins, strings.TrimPrefix(err.Error(), "csrf: "))

@@ -33,9 +33,19 @@
 // postgresql://…; default sqlite:dmr.sqlite3), DMR_SECRET_KEY,
 // DMR_SECRET_KEY_FALLBACKS (comma-separated), DMR_SESSION_STORE (db,
 // cached_db, redis, signed_cookies), DMR_REDIS_URL (default
-// redis://127.0.0.1:6379/0), DMR_CSRF_USE_SESSIONS and DMR_CSRF_TRUSTED_ORIGINS
-// (comma-separated, Django's syntax). Everything is validated before any
-// command runs; errors name the variable.
+// redis://127.0.0.1:6379/0), DMR_CSRF_USE_SESSIONS, DMR_CSRF_TRUSTED_ORIGINS
+// (comma-separated, Django's syntax) and DMR_AUTH_CACHE_TTL. Everything is
+// validated before any command runs; errors name the variable.
+//
+// # The session and user cache
+//
+// DMR_AUTH_CACHE_TTL (a Go duration; 0 disables; unset means the
+// application's Options.AuthCacheTTL, which is zero, off, unless the
+// application sets it) puts a sessions.LocalCache in front of the session
+// store and an auth.UserCache in front of auth_user. A logout, password
+// change or deactivation made by Django or another replica takes effect here
+// within the TTL; those made through this process take effect immediately.
+// Open logs the TTL at start-up when the cache is on.
 //
 // # The secret key
 //

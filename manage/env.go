@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -38,6 +39,13 @@ type Options struct {
 	Hashers *hashers.Hashers
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// AuthCacheTTL is the application's default for Config.AuthCacheTTL
+	// (DMR_AUTH_CACHE_TTL), used when the configuration leaves it unset:
+	// zero (the library's default) means no caching; a positive value keeps
+	// loaded sessions and users in memory that long (sessions.LocalCache,
+	// auth.UserCache), the bound on how late a logout, password change or
+	// deactivation made by another process takes effect here.
+	AuthCacheTTL time.Duration
 }
 
 // Env is an application's opened environment: the validated configuration, the
@@ -62,11 +70,13 @@ type Env struct {
 	// Redis is the client for StoreRedis and StoreCachedDB, else nil.
 	Redis *redis.Client
 	// Store is the server-side session store; nil with StoreSignedCookies,
-	// where CookieStore is set instead.
+	// where CookieStore is set instead. With a positive auth cache TTL it is a
+	// sessions.LocalCache in front of the configured store.
 	Store       sessions.Store
 	CookieStore sessions.CookieStore
 
-	// Users is the auth_user table on DB; Auth is Django's auth (authenticate,
+	// Users is the auth_user table on DB (an auth.UserCache in front of it
+	// with a positive auth cache TTL); Auth is Django's auth (authenticate,
 	// login, logout, the current user) on it.
 	Users auth.UserStore
 	Auth  *auth.Auth
@@ -198,6 +208,11 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 			return nil, err
 		}
 	}
+	if ttl := e.authCacheTTL(opts); ttl > 0 && e.Store != nil {
+		if e.Store, err = sessions.NewLocalCache(e.Store, sessions.LocalCacheOptions{TTL: ttl}); err != nil {
+			return nil, err
+		}
+	}
 	e.Sessions, err = sessions.NewMiddleware(sessions.Options{
 		Settings: opts.Sessions, Store: e.Store, CookieStore: e.CookieStore, Logger: log,
 	})
@@ -223,6 +238,10 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if err := e.openUsers(opts); err != nil {
 		return nil, err
 	}
+	if ttl := e.authCacheTTL(opts); ttl > 0 && mode == online {
+		log.Info("session and user cache on: a logout, password change or deactivation made by another process takes effect here within the TTL",
+			"ttl", ttl.String(), "env", EnvAuthCacheTTL)
+	}
 	ho := opts.SecurityHeaders
 	if isZeroTrust(ho.Trust) {
 		ho.Trust = co.Trust
@@ -231,6 +250,15 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		return nil, err
 	}
 	return e, nil
+}
+
+// authCacheTTL is the effective cache time to live: the configuration's,
+// else the application's default.
+func (e *Env) authCacheTTL(opts Options) time.Duration {
+	if e.Config.AuthCacheTTL != nil {
+		return *e.Config.AuthCacheTTL
+	}
+	return opts.AuthCacheTTL
 }
 
 func isZeroTrust(t securityheaders.Trust) bool {

@@ -16,10 +16,15 @@ func (e *Env) openUsers(opts Options) error {
 	e.userTable = store
 	e.closers = append(e.closers, store.Close) // its prepared statements
 	e.Users = store
+	if ttl := e.authCacheTTL(opts); ttl > 0 {
+		if e.Users, err = auth.NewUserCache(store, auth.UserCacheOptions{TTL: ttl}); err != nil {
+			return err
+		}
+	}
 	e.Auth, err = auth.New(auth.Options{
 		SecretKey:    e.SecretKey,
 		FallbackKeys: e.FallbackKeys,
-		Users:        store,
+		Users:        e.Users,
 		Hashers:      opts.Hashers,
 		Logger:       e.Logger,
 	})

@@ -72,6 +72,15 @@
 // session is saved. There is no compare-and-swap and no revocation; see
 // SignedCookieStore.
 //
+// # Caching sessions in memory
+//
+// LocalCache wraps any Store and serves loaded sessions from this process's
+// memory for a time to live (1 s by default when enabled; off unless an
+// application wraps its store). A logout or session change made by Django or
+// another replica takes effect here within the TTL; those made through this
+// process (through the LocalCache) take effect immediately. Saves stay
+// compare-and-swap against the wrapped store.
+//
 // # Hostile cookies
 //
 // Tampered, truncated, oversized, wrongly keyed or badly encoded cookies,

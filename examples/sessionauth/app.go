@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/dmr-go/dmr"
 	"github.com/dmr-go/dmr/auth"
@@ -29,6 +30,11 @@ func App() manage.App {
 		Routes:      routes,
 		Migrate:     func(ctx context.Context, env *manage.Env) error { return notes{env.DB}.migrate(ctx, env.Dialect) },
 		AutoMigrate: true,
+		// Sessions and users loaded by a request are kept in memory for
+		// 1 s (DMR_AUTH_CACHE_TTL overrides, 0 disables): a logout, password
+		// change or deactivation made by Django or another replica takes
+		// effect here within 1 s; those made through this server at once.
+		Options: manage.Options{AuthCacheTTL: time.Second},
 	}
 }
 

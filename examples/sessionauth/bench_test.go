@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/manage"
@@ -13,11 +16,18 @@ import (
 
 // BenchmarkAPIController is the session-authenticated GET /api/apicontroller/
 // on SQLite (db session store) in process: the handler stack scripts/bench-wrk.sh
-// measures over HTTP, without the network, for profiling.
+// measures over HTTP, without the network, for profiling. "uncached" reads
+// the session and user rows on every request (DMR_AUTH_CACHE_TTL=0);
+// "cached" is the example's default (1 s session and user cache).
 func BenchmarkAPIController(b *testing.B) {
+	b.Run("uncached", func(b *testing.B) { benchAPIController(b, 0) })
+	b.Run("cached", func(b *testing.B) { benchAPIController(b, App().Options.AuthCacheTTL) })
+}
+
+func benchAPIController(b *testing.B, ttl time.Duration) {
 	ctx := context.Background()
-	cfg := manage.Config{DatabaseURL: "sqlite:" + b.TempDir() + "/dmr.sqlite3", SecretKey: testSecretKey}
-	env, err := manage.Open(ctx, cfg, manage.Options{Hashers: fastHashers()})
+	cfg := manage.Config{DatabaseURL: "sqlite:" + b.TempDir() + "/dmr.sqlite3", SecretKey: testSecretKey, AuthCacheTTL: &ttl}
+	env, err := manage.Open(ctx, cfg, manage.Options{Hashers: fastHashers(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -84,10 +84,15 @@ var storeSetups = []storeSetup{
 }
 
 // startServer opens the environment for cfg, migrates, and serves the example
-// on a local listener. opts may change cookie names and such.
+// on a local listener. opts may change cookie names and such; the example's
+// session and user cache is on as in the real program unless cfg turns it off
+// (AuthCacheTTL pointing at 0).
 func startServer(t *testing.T, cfg manage.Config, opts manage.Options) *server {
 	t.Helper()
 	ctx := context.Background()
+	if opts.AuthCacheTTL == 0 {
+		opts.AuthCacheTTL = App().Options.AuthCacheTTL
+	}
 	if opts.Hashers == nil {
 		opts.Hashers = fastHashers()
 	}
