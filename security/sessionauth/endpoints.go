@@ -42,6 +42,10 @@ const LoginSummary = "By default cookies are acquired on post."
 // OriginFailedDescription documents the login's 403.
 const OriginFailedDescription = "Raised when the Origin header names a foreign origin (login CSRF)"
 
+// BusyDescription documents the login's 503: every password-hashing slot
+// stayed busy for longer than the hashers' MaxWait (see package hashers).
+const BusyDescription = "Raised when password hashing is saturated; retry after the given delay"
+
 // LoginOptions configures [RegisterLogin]. Auth and CSRF are required.
 type LoginOptions[P, R any] struct {
 	// Auth authenticates the credentials and logs the user in.
@@ -121,6 +125,8 @@ func RegisterLogin[P, R any](api *dmr.API, o LoginOptions[P, R]) (*dmr.Controlle
 	op.Responses = []dmr.Response{
 		{Status: http.StatusUnauthorized},
 		{Status: http.StatusForbidden, Description: OriginFailedDescription},
+		{Status: http.StatusServiceUnavailable, Description: BusyDescription,
+			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}},
 	}
 	return registerLogin(api, o, op)
 }

@@ -1,6 +1,9 @@
 package sessionauth_test
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,4 +39,14 @@ func validateDocument(t *testing.T, b []byte) {
 			t.Errorf("document invalid: %s (%v)", e.Message, e.SchemaValidationErrors)
 		}
 	}
+}
+
+type responseRecorder = httptest.ResponseRecorder
+
+func newRecorder() *responseRecorder { return httptest.NewRecorder() }
+
+func newJSONRequest(body string) *http.Request {
+	r := httptest.NewRequest("POST", "/api/auth/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
 }

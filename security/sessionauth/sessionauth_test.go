@@ -548,7 +548,8 @@ func TestDocumentResponses(t *testing.T) {
 		{"/api/auth/", "post", []string{"200 OK", "400 Raised when request components cannot be parsed", "401 Unauthorized",
 			"403 " + sessionauth.OriginFailedDescription,
 			"406 Raised when provided `Accept` header cannot be satisfied",
-			"422 Raised when returned response does not match the response schema"}},
+			"422 Raised when returned response does not match the response schema",
+			"503 " + sessionauth.BusyDescription}},
 	} {
 		if got := codes(tc.path, tc.method); !slices.Equal(got, tc.want) {
 			t.Errorf("%s %s responses:\n got %q\nwant %q", tc.method, tc.path, got, tc.want)
