@@ -3,7 +3,6 @@ package commit
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -174,11 +173,7 @@ func (w *ResponseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			return nil, nil, fmt.Errorf("commit before hijack: %w", err)
 		}
 	}
-	c, rw, err := http.NewResponseController(w.rw).Hijack()
-	if errors.Is(err, http.ErrNotSupported) {
-		return nil, nil, err
-	}
-	return c, rw, err
+	return http.NewResponseController(w.rw).Hijack()
 }
 
 // Finish runs the commit funcs for a handler that returned without writing
