@@ -72,7 +72,8 @@ type Options struct {
 // logout, the session auth hash and the current user. Create it with New;
 // it is safe for concurrent use.
 type Auth struct {
-	keys       [][]byte // SecretKey then fallbacks
+	keys       [][]byte               // SecretKey then fallbacks
+	hashKey    *signing.SaltedHMACKey // the session auth hash under keys[0]
 	legacy32   bool
 	users      UserStore
 	hashers    *hashers.Hashers
@@ -93,6 +94,11 @@ func New(o Options) (*Auth, error) {
 		users: o.Users, hashers: o.Hashers, backends: o.Backends,
 		rotateCSRF: o.RotateCSRF, now: o.Now, log: o.Logger,
 	}
+	hk, err := signing.NewSaltedHMACKey(SessionAuthHashSalt, a.keys[0], "sha256")
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	a.hashKey = hk
 	if a.hashers == nil {
 		a.hashers = &hashers.Hashers{}
 	}
@@ -177,7 +183,8 @@ func (a *Auth) Authenticate(ctx context.Context, creds Credentials) (*User, erro
 // hash: hex HMAC-SHA256 keyed by SHA-256(salt ‖ SECRET_KEY) over the encoded
 // password. Changing the password changes it, which ends other sessions.
 func (a *Auth) SessionAuthHash(encodedPassword string) string {
-	return sessionAuthHash(a.keys[0], encodedPassword, "sha256")
+	var buf [32]byte
+	return hex.EncodeToString(a.hashKey.AppendSum(buf[:0], []byte(encodedPassword)))
 }
 
 func sessionAuthHash(secret []byte, encodedPassword, alg string) string {

@@ -162,6 +162,33 @@ func (k *macKey) appendSignature(dst, value []byte) []byte {
 	return dst
 }
 
+// SaltedHMACKey is SaltedHMAC with the key H(key_salt + secret) derived once
+// and keyed HMAC states reused, for a salt and secret used on every request
+// (Django's session auth hash). It is safe for concurrent use.
+type SaltedHMACKey struct {
+	k *macKey
+}
+
+// NewSaltedHMACKey derives the key of SaltedHMAC(keySalt, ·, secret,
+// algorithm).
+func NewSaltedHMACKey(keySalt string, secret []byte, algorithm string) (*SaltedHMACKey, error) {
+	newHash, err := lookupAlgorithm(algorithm)
+	if err != nil {
+		return nil, err
+	}
+	return &SaltedHMACKey{k: newMACKey(newHash, keySalt, secret)}, nil
+}
+
+// AppendSum appends SaltedHMAC(keySalt, value, secret, algorithm) to dst.
+func (k *SaltedHMACKey) AppendSum(dst, value []byte) []byte {
+	st := k.k.pool.Get().(*macState)
+	st.h.Write(value)
+	dst = st.h.Sum(dst)
+	st.h.Reset()
+	k.k.pool.Put(st)
+	return dst
+}
+
 // Signer is Django's django.core.signing.Signer: value + sep + signature.
 // It is safe for concurrent use.
 type Signer struct {

@@ -469,3 +469,26 @@ func FuzzLoads(f *testing.F) {
 		}
 	})
 }
+
+func TestSaltedHMACKeyMatchesSaltedHMAC(t *testing.T) {
+	for _, alg := range []string{"sha1", "sha256", "sha512"} {
+		k, err := NewSaltedHMACKey("some.salt", []byte("secret"), alg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []string{"", "value", strings.Repeat("x", 300)} {
+			want, err := SaltedHMAC("some.salt", []byte(v), []byte("secret"), alg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // a reused state gives the same answer
+				if got := k.AppendSum([]byte("prefix"), []byte(v)); string(got) != "prefix"+string(want) {
+					t.Errorf("%s %q: %x, want prefix+%x", alg, v, got, want)
+				}
+			}
+		}
+	}
+	if _, err := NewSaltedHMACKey("s", []byte("k"), "no-such-hash"); err == nil {
+		t.Error("unknown algorithm accepted")
+	}
+}
