@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # Throughput and server CPU per request of the example's session-authenticated
 # GET /api/apicontroller/ (SQLite, db session store) next to a bare net/http
-# handler answering the same bytes, in the same run, with Debian's wrk:
+# handler answering the same bytes, in the same run, with Debian's wrk. The
+# example runs twice on the same database: with its default 1 s session and
+# user cache ("dmr cached") and with DMR_AUTH_CACHE_TTL=0 ("dmr uncached",
+# session and user rows read on every request):
 #
 #   wrk -t1 -c32 -d10s
 #
 # plus the login latency minus one PBKDF2 computation.
 #
-# Needs wrk (apt-get install -y wrk) and curl. Ports: BARE_PORT (18081) and
-# APP_PORT (18080). ROUNDS (default 2) alternates bare and app runs.
+# Needs wrk (apt-get install -y wrk) and curl. Ports: BARE_PORT (18081),
+# APP_PORT (18080, cached) and NOCACHE_PORT (18082). ROUNDS (default 2)
+# alternates bare, uncached and cached runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BARE_PORT=${BARE_PORT:-18081}
 APP_PORT=${APP_PORT:-18080}
+NOCACHE_PORT=${NOCACHE_PORT:-18082}
 ROUNDS=${ROUNDS:-2}
 DURATION=${DURATION:-10s}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
@@ -36,6 +41,8 @@ printf password | "$work/sessionauth" createuser --username test_user --password
 
 "$work/sessionauth" serve --addr "127.0.0.1:$APP_PORT" 2>"$work/app.log" &
 app_pid=$!; pids+=("$app_pid")
+DMR_AUTH_CACHE_TTL=0 "$work/sessionauth" serve --addr "127.0.0.1:$NOCACHE_PORT" 2>"$work/nocache.log" &
+nocache_pid=$!; pids+=("$nocache_pid")
 "$work/barehttp" -addr "127.0.0.1:$BARE_PORT" 2>"$work/bare.log" &
 bare_pid=$!; pids+=("$bare_pid")
 
@@ -46,7 +53,7 @@ wait_port() {
 	done
 	echo "nothing listens on port $1" >&2; exit 1
 }
-wait_port "$APP_PORT"; wait_port "$BARE_PORT"
+wait_port "$APP_PORT"; wait_port "$NOCACHE_PORT"; wait_port "$BARE_PORT"
 
 # Log in once (the seed's curl) and keep the session cookie.
 curl -s -c "$work/jar" -o /dev/null -X POST "http://127.0.0.1:$APP_PORT/api/auth/" \
@@ -54,8 +61,10 @@ curl -s -c "$work/jar" -o /dev/null -X POST "http://127.0.0.1:$APP_PORT/api/auth
 sid=$(awk '$6 == "sessionid" {print $7}' "$work/jar")
 [ -n "$sid" ] || { echo "login failed" >&2; exit 1; }
 app_body=$(curl -s -H "Cookie: sessionid=$sid" "http://127.0.0.1:$APP_PORT/api/apicontroller/")
+nocache_body=$(curl -s -H "Cookie: sessionid=$sid" "http://127.0.0.1:$NOCACHE_PORT/api/apicontroller/")
 bare_body=$(curl -s "http://127.0.0.1:$BARE_PORT/api/apicontroller/")
 [ "$app_body" = "$bare_body" ] || { echo "bodies differ: $app_body vs $bare_body" >&2; exit 1; }
+[ "$nocache_body" = "$bare_body" ] || { echo "bodies differ: $nocache_body vs $bare_body" >&2; exit 1; }
 
 hz=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -79,7 +88,8 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) CPUs, $(grep -m1 'model name' /proc
 echo "# wrk -t1 -c32 -d$DURATION; server CPU = utime+stime of the server process from /proc/<pid>/stat"
 for round in $(seq "$ROUNDS"); do
 	measure "bare net/http" "$bare_pid" "http://127.0.0.1:$BARE_PORT/api/apicontroller/"
-	measure "dmr session" "$app_pid" "http://127.0.0.1:$APP_PORT/api/apicontroller/" -H "Cookie: sessionid=$sid"
+	measure "dmr uncached" "$nocache_pid" "http://127.0.0.1:$NOCACHE_PORT/api/apicontroller/" -H "Cookie: sessionid=$sid"
+	measure "dmr cached" "$app_pid" "http://127.0.0.1:$APP_PORT/api/apicontroller/" -H "Cookie: sessionid=$sid"
 done
 
 # Login latency: 10 sequential logins (the seed's request), median, minus the
