@@ -70,7 +70,8 @@ func sameJSON(t *testing.T, what string, got, want any) {
 //   - safe methods (GET) carry neither the csrf requirement nor the 403
 //     (Django never checks CSRF on them; Django Modern Rest ≥ 0.16 agrees);
 //   - the login also documents its 403 for a foreign Origin (login CSRF),
-//     which Django Modern Rest does not refuse;
+//     which Django Modern Rest does not refuse, and its 503 with Retry-After
+//     when the bounded password-hashing pool is saturated;
 //   - the ErrorModel and ErrorDetail schemas have their own descriptions (the
 //     seed's point to Sphinx references of the Python documentation).
 func TestDocumentMatchesSeed(t *testing.T) {
@@ -105,6 +106,13 @@ func TestDocumentMatchesSeed(t *testing.T) {
 	wantLogin["responses"].(map[string]any)["403"] = map[string]any{
 		"description": "Raised when the Origin header names a foreign origin (login CSRF)",
 		"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
+	}
+	wantLogin["responses"].(map[string]any)["503"] = map[string]any{
+		"description": "Raised when password hashing is saturated; retry after the given delay",
+		"headers": map[string]any{"Retry-After": map[string]any{
+			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
+		}},
+		"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
 	}
 	sameJSON(t, "POST /api/auth/", dig(got, "paths", "/api/auth/", "post"), wantLogin)
 
