@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 
 	"github.com/dmr-go/dmr/testclient"
 )
@@ -39,4 +40,25 @@ func ExampleClient_LoginAs() {
 	fmt.Println(res.StatusCode, string(res.Body))
 	// Output:
 	// 200 alice
+}
+
+func ExampleDial() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":1,"text":"hi"}`)
+	}))
+	defer srv.Close()
+	c, err := testclient.Dial(srv.URL, testclient.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var note struct {
+		ID   int    `json:"id"`
+		Text string `json:"text"`
+	}
+	res, err := c.PostJSON(context.Background(), "/api/notes/", map[string]string{"text": "hi"}, &note)
+	fmt.Println(res.StatusCode, note.ID, note.Text, err)
+	// Output:
+	// 200 1 hi <nil>
 }
