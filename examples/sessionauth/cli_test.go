@@ -498,3 +498,23 @@ func TestCLIPromptOnTerminal(t *testing.T) {
 	r := run(t, dir, map[string]string{"DMR_DATABASE_URL": "sqlite:" + filepath.Join(dir, "db.sqlite3"), "DMR_SECRET_KEY": testSecretKey}, "", "createuser", "--username", "tty_user", "--no-password")
 	r.wantFail(t, "already exists")
 }
+
+// TestCLIPostgres: the commands on PostgreSQL (a private database).
+func TestCLIPostgres(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"DMR_DATABASE_URL": testenv.PostgresURL(t), "DMR_SECRET_KEY": testSecretKey}
+	run(t, dir, env, "", "migrate").wantOK(t)
+	run(t, dir, env, "", "migrate").wantOK(t)
+	r := run(t, dir, env, "password", "createuser", "--username", "test_user", "--password-stdin")
+	r.wantOK(t)
+	if r.stdout != "User \"test_user\" created (id 1).\n" {
+		t.Errorf("stdout %q", r.stdout)
+	}
+	run(t, dir, env, "password", "createuser", "--username", "test_user", "--password-stdin").wantFail(t, `user "test_user" already exists`)
+	run(t, dir, env, "", "createuser", "--username", "svc", "--no-password").wantOK(t)
+	run(t, dir, env, "pw2", "changepassword", "--username", "test_user", "--password-stdin").wantOK(t)
+	run(t, dir, env, "", "clearsessions").wantOK(t)
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("PostgreSQL setup wrote files: %v", entries)
+	}
+}
