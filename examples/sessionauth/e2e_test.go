@@ -372,3 +372,30 @@ func TestWithTestClient(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretKeyFallbacks: after a key rotation, sessions signed with the old
+// key keep working while it is listed in DMR_SECRET_KEY_FALLBACKS, and end
+// once it is dropped.
+func TestSecretKeyFallbacks(t *testing.T) {
+	for _, store := range []manage.StoreKind{manage.StoreDB, manage.StoreSignedCookies} {
+		t.Run(string(store), func(t *testing.T) {
+			cfg := sqliteConfig(t)
+			cfg.SessionStore = store
+			old := startServer(t, cfg, manage.Options{})
+			old.createUser(t, auth.NewUser{Username: "test_user", Password: "password"})
+			login := old.do(t, "POST", "/api/auth/", seedLoginBody, jsonHeader)
+			login.want(t, 200, `{"user_id":"1"}`)
+			sid := login.cookie("sessionid")
+
+			rotated := cfg
+			rotated.SecretKey = "a-brand-new-secret-key-after-rotation-0123456789abc"
+			rotated.SecretKeyFallbacks = []string{cfg.SecretKey}
+			srv := startServer(t, rotated, manage.Options{})
+			srv.do(t, "GET", "/api/apicontroller/", "", nil, sid).want(t, 200, `"test_user"`)
+
+			rotated.SecretKeyFallbacks = nil
+			srv = startServer(t, rotated, manage.Options{})
+			srv.do(t, "GET", "/api/apicontroller/", "", nil, sid).want(t, 401, notAuthenticated)
+		})
+	}
+}
