@@ -2,6 +2,7 @@ package manage
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/sessions"
 )
 
@@ -72,6 +74,46 @@ func TestAuthCacheWiring(t *testing.T) {
 			}
 			if env.Auth.Users() != env.Users {
 				t.Fatal("auth does not use env.Users")
+			}
+		})
+	}
+}
+
+// DMR_DJANGO_VERSION picks the paired Django version's hasher defaults, so a
+// hash written here is not rewritten by Django at the next login.
+func TestDjangoVersionHashers(t *testing.T) {
+	for _, tc := range []struct {
+		version string
+		prefix  string
+	}{
+		{"", "pbkdf2_sha256$1000000$"},
+		{"3.2", "pbkdf2_sha256$260000$"},
+		{"4.2", "pbkdf2_sha256$600000$"},
+		{"6.1", "pbkdf2_sha256$1500000$"},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			cfg := Config{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite3"), SecretKey: "k", DjangoVersion: tc.version}
+			env, err := Open(context.Background(), cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer env.Close()
+			h, err := env.Auth.Hashers().Preferred()
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The count is read from the hasher: computing a hash at these
+			// counts would only slow the suite down.
+			p, ok := h.(*hashers.PBKDF2)
+			if !ok {
+				t.Fatalf("preferred hasher %T", h)
+			}
+			iters := p.Iterations
+			if iters == 0 {
+				iters = hashers.DefaultPBKDF2Iterations
+			}
+			if got := fmt.Sprintf("pbkdf2_sha256$%d$", iters); got != tc.prefix {
+				t.Fatalf("Django %q: new hashes start %s, want %s", tc.version, got, tc.prefix)
 			}
 		})
 	}

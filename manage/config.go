@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/sessions/dbstore"
 )
@@ -23,6 +24,7 @@ const (
 	EnvCSRFUseSessions    = "DMR_CSRF_USE_SESSIONS"
 	EnvCSRFTrustedOrigins = "DMR_CSRF_TRUSTED_ORIGINS"
 	EnvAuthCacheTTL       = "DMR_AUTH_CACHE_TTL"
+	EnvDjangoVersion      = "DMR_DJANGO_VERSION"
 )
 
 // Defaults of the configuration.
@@ -85,6 +87,12 @@ type Config struct {
 	// immediately. Nil means the application's default
 	// (Options.AuthCacheTTL); zero disables the caches.
 	AuthCacheTTL *time.Duration
+	// DjangoVersion is the Django version ("4.2", "5.2"…) whose default
+	// PASSWORD_HASHERS and parameters (PBKDF2 iterations, scrypt
+	// parallelism) new password hashes follow, so that a Django project
+	// sharing the auth_user table accepts them without rehashing. Empty
+	// means 5.2. Options.Hashers, when set, takes precedence.
+	DjangoVersion string
 }
 
 // ConfigFromEnv reads the configuration from the environment through lookup
@@ -99,6 +107,9 @@ type Config struct {
 //	DMR_CSRF_TRUSTED_ORIGINS  comma-separated, Django's syntax (https://*.example.com)
 //	DMR_AUTH_CACHE_TTL        Go duration (1s, 500ms); 0 disables the session and user caches
 //	                          (default: the application's Options.AuthCacheTTL)
+//	DMR_DJANGO_VERSION        the Django version sharing the database (3.2 … 6.1, default 5.2): new
+//	                          password hashes use its PASSWORD_HASHERS defaults, so Django does not
+//	                          rewrite them at the next login
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -113,6 +124,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		SessionStore:       StoreKind(get(EnvSessionStore)),
 		RedisURL:           get(EnvRedisURL),
 		CSRFTrustedOrigins: splitList(get(EnvCSRFTrustedOrigins)),
+		DjangoVersion:      get(EnvDjangoVersion),
 	}
 	if v := get(EnvCSRFUseSessions); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -181,6 +193,11 @@ func (c Config) Validate() error {
 	for i, k := range c.SecretKeyFallbacks {
 		if k == "" {
 			return fmt.Errorf("%s: entry %d is empty", EnvSecretKeyFallbacks, i+1)
+		}
+	}
+	if c.DjangoVersion != "" {
+		if _, err := hashers.ParseVersion(c.DjangoVersion); err != nil {
+			return fmt.Errorf("%s=%q: want a Django version such as 4.2 or 5.2", EnvDjangoVersion, c.DjangoVersion)
 		}
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {

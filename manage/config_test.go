@@ -51,6 +51,9 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "bad bool", env: map[string]string{EnvCSRFUseSessions: "yes please"}, wantErr: "DMR_CSRF_USE_SESSIONS"},
 		{name: "bad origin", env: map[string]string{EnvCSRFTrustedOrigins: "example.com"}, wantErr: "DMR_CSRF_TRUSTED_ORIGINS"},
 		{name: "bad wildcard", env: map[string]string{EnvCSRFTrustedOrigins: "https://a.*.example.com"}, wantErr: "DMR_CSRF_TRUSTED_ORIGINS"},
+		{name: "django version", env: map[string]string{EnvDjangoVersion: "4.2"},
+			want: Config{DatabaseURL: DefaultDatabaseURL, SessionStore: StoreDB, RedisURL: DefaultRedisURL, DjangoVersion: "4.2"}},
+		{name: "bad django version", env: map[string]string{EnvDjangoVersion: "2.2"}, wantErr: `DMR_DJANGO_VERSION="2.2"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/userdb"
 )
 
@@ -21,11 +22,19 @@ func (e *Env) openUsers(opts Options) error {
 			return err
 		}
 	}
+	hs := opts.Hashers
+	if hs == nil && e.Config.DjangoVersion != "" {
+		v, err := hashers.ParseVersion(e.Config.DjangoVersion)
+		if err != nil {
+			return err
+		}
+		hs = &hashers.Hashers{List: hashers.DjangoDefaults(v)}
+	}
 	e.Auth, err = auth.New(auth.Options{
 		SecretKey:    e.SecretKey,
 		FallbackKeys: e.FallbackKeys,
 		Users:        e.Users,
-		Hashers:      opts.Hashers,
+		Hashers:      hs,
 		Logger:       e.Logger,
 	})
 	return err
