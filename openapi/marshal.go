@@ -7,7 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/dmr-go/dmr/internal/jsonx"
 )
 
 // The model marshals through explicit field tables rather than struct tags, so
@@ -30,20 +31,20 @@ func (o *obj) key(k string) {
 		o.b = append(o.b, ',')
 	}
 	o.n++
-	o.b = appendString(o.b, k)
+	o.b = jsonx.AppendString(o.b, k)
 	o.b = append(o.b, ':')
 }
 
 func (o *obj) str(k, v string) {
 	if v != "" {
 		o.key(k)
-		o.b = appendString(o.b, v)
+		o.b = jsonx.AppendString(o.b, v)
 	}
 }
 
 func (o *obj) strAlways(k, v string) {
 	o.key(k)
-	o.b = appendString(o.b, v)
+	o.b = jsonx.AppendString(o.b, v)
 }
 
 func (o *obj) boolean(k string, v bool) {
@@ -102,7 +103,7 @@ func (o *obj) strs(k string, v []string) {
 		if i > 0 {
 			o.b = append(o.b, ',')
 		}
-		o.b = appendString(o.b, s)
+		o.b = jsonx.AppendString(o.b, s)
 	}
 	o.b = append(o.b, ']')
 }
@@ -157,7 +158,7 @@ func appendSortedMap[T appender](b []byte, m map[string]T, cmp func(a, b string)
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonx.AppendString(b, k)
 		b = append(b, ':')
 		b = m[k].appendJSON(b)
 	}
@@ -193,58 +194,6 @@ func appendFloat(b []byte, f float64) []byte {
 		return strconv.AppendInt(b, int64(f), 10)
 	}
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string, escaping as encoding/json does
-// except that it leaves <, > and & alone (the document is not HTML).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // MarshalJSON writes the document.
@@ -512,9 +461,9 @@ func (f *OAuthFlows) appendJSON(b []byte) []byte {
 			if i > 0 {
 				c.b = append(c.b, ',')
 			}
-			c.b = appendString(c.b, k)
+			c.b = jsonx.AppendString(c.b, k)
 			c.b = append(c.b, ':')
-			c.b = appendString(c.b, x.f.Scopes[k])
+			c.b = jsonx.AppendString(c.b, x.f.Scopes[k])
 		}
 		c.b = append(c.b, '}')
 		o.b = c.end()
@@ -528,13 +477,13 @@ func (r SecurityRequirement) appendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonx.AppendString(b, k)
 		b = append(b, ':', '[')
 		for j, s := range r[k] {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, s)
+			b = jsonx.AppendString(b, s)
 		}
 		b = append(b, ']')
 	}
@@ -577,7 +526,7 @@ func (s *Schema) appendJSON(b []byte) []byte {
 			if i > 0 {
 				o.b = append(o.b, ',')
 			}
-			o.b = appendString(o.b, p.Name)
+			o.b = jsonx.AppendString(o.b, p.Name)
 			o.b = append(o.b, ':')
 			o.b = p.Schema.appendJSON(o.b)
 		}
