@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/internal/sqlstmt"
 	"github.com/dmr-go/dmr/sessions/dbstore"
 )
 
@@ -51,8 +51,7 @@ type Store struct {
 	d  Dialect
 	q  queries
 
-	mu       sync.Mutex
-	prepared map[string]*sql.Stmt
+	stmts *sqlstmt.Cache
 }
 
 var _ auth.UserStore = (*Store)(nil)
@@ -70,45 +69,16 @@ func New(db *sql.DB, d Dialect) (*Store, error) {
 	if d != SQLite && d != Postgres {
 		return nil, fmt.Errorf("userdb: unknown dialect %v", d)
 	}
-	return &Store{db: db, d: d, q: buildQueries(d), prepared: map[string]*sql.Stmt{}}, nil
+	return &Store{db: db, d: d, q: buildQueries(d), stmts: sqlstmt.New(db)}, nil
 }
 
-// stmt returns query prepared (once per Store; database/sql re-prepares it
-// on each connection as needed). Preparing is most of the cost of a lookup
-// on SQLite. A failed prepare (say, the table does not exist yet) is not
-// cached.
+// stmt returns query prepared once per Store.
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	s.mu.Lock()
-	st := s.prepared[query]
-	s.mu.Unlock()
-	if st != nil {
-		return st, nil
-	}
-	st, err := s.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old := s.prepared[query]; old != nil {
-		st.Close()
-		return old, nil
-	}
-	s.prepared[query] = st
-	return st, nil
+	return s.stmts.Get(ctx, query)
 }
 
 // Close releases the prepared statements. It does not close the database.
-func (s *Store) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var errs []error
-	for q, st := range s.prepared {
-		errs = append(errs, st.Close())
-		delete(s.prepared, q)
-	}
-	return errors.Join(errs...)
-}
+func (s *Store) Close() error { return s.stmts.Close() }
 
 func buildQueries(d Dialect) queries {
 	lastLogin, dateJoined := `"last_login"`, `"date_joined"`

@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/dmr-go/dmr/internal/sqlstmt"
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 )
@@ -65,8 +65,7 @@ type Store struct {
 	q      queries
 	closer bool // Close closes db
 
-	mu       sync.Mutex
-	prepared map[string]*sql.Stmt
+	stmts *sqlstmt.Cache
 }
 
 var _ sessions.Store = (*Store)(nil)
@@ -82,7 +81,7 @@ func New(db *sql.DB, opts Options) (*Store, error) {
 	if opts.Codec == nil {
 		return nil, errors.New("dbstore: Options.Codec is required")
 	}
-	s := &Store{db: db, d: opts.Dialect, codec: opts.Codec, log: opts.Logger, now: opts.Now, prepared: map[string]*sql.Stmt{}}
+	s := &Store{db: db, d: opts.Dialect, codec: opts.Codec, log: opts.Logger, now: opts.Now, stmts: sqlstmt.New(db)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -103,43 +102,16 @@ func (s *Store) Dialect() Dialect { return s.d }
 // the store opened it ([Open]). A Store that did not open its database leaves
 // it open.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	var errs []error
-	for q, st := range s.prepared {
-		errs = append(errs, st.Close())
-		delete(s.prepared, q)
-	}
-	s.mu.Unlock()
+	errs := []error{s.stmts.Close()}
 	if s.closer {
 		errs = append(errs, s.db.Close())
 	}
 	return errors.Join(errs...)
 }
 
-// stmt returns query prepared once per Store (database/sql re-prepares it on
-// each connection as needed; a *sql.Stmt is safe for concurrent use). On
-// SQLite, parsing the statement again is a large part of a point lookup. A
-// failed prepare (say, the table does not exist yet) is not kept, so the next
-// call tries again.
+// stmt returns query prepared once per Store.
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	s.mu.Lock()
-	st := s.prepared[query]
-	s.mu.Unlock()
-	if st != nil {
-		return st, nil
-	}
-	st, err := s.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old := s.prepared[query]; old != nil {
-		st.Close()
-		return old, nil
-	}
-	s.prepared[query] = st
-	return st, nil
+	return s.stmts.Get(ctx, query)
 }
 
 // queryRow runs a prepared single-row query.
