@@ -312,35 +312,11 @@ func (d *decoder) object(t *shape.Type, v reflect.Value) {
 	if len(t.Fields) > 64 {
 		seenBig = make([]bool, len(t.Fields))
 	}
-	first := true
-	for {
-		ch := d.peek()
-		if ch == '}' {
-			if !first {
-				d.fail("trailing comma")
-			}
-			d.pos++
+	for first := true; ; first = false {
+		key, ok := d.nextKey(first)
+		if !ok {
 			break
 		}
-		if !first {
-			if ch != ',' {
-				d.fail("expected `,` or `}`")
-			}
-			d.pos++
-			ch = d.peek()
-		}
-		if ch == '}' && !first {
-			d.fail("trailing comma")
-		}
-		first = false
-		if ch != '"' {
-			d.fail("key must be a string")
-		}
-		key := d.strBytes()
-		if d.peek() != ':' {
-			d.fail("expected `:`")
-		}
-		d.pos++
 		f := t.FieldByName(string(key))
 		if f == nil {
 			if d.unknown == RejectUnknown {
@@ -349,10 +325,6 @@ func (d *decoder) object(t *shape.Type, v reflect.Value) {
 				d.path = d.path[:len(d.path)-1]
 			}
 			d.skipValue()
-			if d.peek() == '}' {
-				d.pos++
-				break
-			}
 			continue
 		}
 		if seenBig != nil {
@@ -369,10 +341,6 @@ func (d *decoder) object(t *shape.Type, v reflect.Value) {
 		}
 		d.value(f.Type, fv, f.C)
 		d.path = d.path[:len(d.path)-1]
-		if d.peek() == '}' {
-			d.pos++
-			break
-		}
 	}
 	d.depth--
 	for _, f := range t.Fields {
@@ -394,44 +362,17 @@ func (d *decoder) mapValue(t *shape.Type, v reflect.Value, c *shape.Constraints)
 	d.enter()
 	d.pos++
 	m := reflect.MakeMap(t.T)
-	first := true
-	for {
-		ch := d.peek()
-		if ch == '}' {
-			if !first {
-				d.fail("trailing comma")
-			}
-			d.pos++
+	for first := true; ; first = false {
+		kb, ok := d.nextKey(first)
+		if !ok {
 			break
 		}
-		if !first {
-			if ch != ',' {
-				d.fail("expected `,` or `}`")
-			}
-			d.pos++
-			ch = d.peek()
-			if ch == '}' {
-				d.fail("trailing comma")
-			}
-		}
-		first = false
-		if ch != '"' {
-			d.fail("key must be a string")
-		}
-		key := d.str()
-		if d.peek() != ':' {
-			d.fail("expected `:`")
-		}
-		d.pos++
+		key := string(kb)
 		d.path = append(d.path, pathElem{key: key})
 		ev := reflect.New(t.Elem.T).Elem()
 		d.value(t.Elem, ev, c)
 		d.path = d.path[:len(d.path)-1]
 		m.SetMapIndex(reflect.ValueOf(key).Convert(t.T.Key()), ev)
-		if d.peek() == '}' {
-			d.pos++
-			break
-		}
 	}
 	d.depth--
 	v.Set(m)
@@ -442,24 +383,7 @@ func (d *decoder) array(t *shape.Type, v reflect.Value, c *shape.Constraints) {
 	d.pos++
 	sl := reflect.MakeSlice(t.T, 0, 4)
 	n := 0
-	for {
-		ch := d.peek()
-		if ch == ']' {
-			if n > 0 {
-				d.fail("trailing comma")
-			}
-			d.pos++
-			break
-		}
-		if n > 0 {
-			if ch != ',' {
-				d.fail("expected `,` or `]`")
-			}
-			d.pos++
-			if d.peek() == ']' {
-				d.fail("trailing comma")
-			}
-		}
+	for ; d.nextElem(n == 0); n++ {
 		if n == sl.Cap() {
 			sl = reflect.AppendSlice(sl, reflect.MakeSlice(t.T, n, n)).Slice(0, n)
 		}
@@ -467,13 +391,6 @@ func (d *decoder) array(t *shape.Type, v reflect.Value, c *shape.Constraints) {
 		d.path = append(d.path, pathElem{idx: n, isIdx: true})
 		d.value(t.Elem, sl.Index(n), c)
 		d.path = d.path[:len(d.path)-1]
-		n++
-		// The closing bracket check happens at the top of the loop; accept it
-		// right after an element too.
-		if d.peek() == ']' {
-			d.pos++
-			break
-		}
 	}
 	d.depth--
 	v.Set(sl)
@@ -749,6 +666,56 @@ func (d *decoder) hex4(p int) (rune, int) {
 	return r, 4
 }
 
+// nextKey moves to the next member of an object whose '{' was consumed. It
+// returns false once the closing '}' is consumed; otherwise the member's key,
+// with the ':' after it consumed. first is true for the first call.
+func (d *decoder) nextKey(first bool) ([]byte, bool) {
+	ch := d.peek()
+	if ch == '}' {
+		d.pos++
+		return nil, false
+	}
+	if !first {
+		if ch != ',' {
+			d.fail("expected `,` or `}`")
+		}
+		d.pos++
+		if ch = d.peek(); ch == '}' {
+			d.fail("trailing comma")
+		}
+	}
+	if ch != '"' {
+		d.fail("key must be a string")
+	}
+	key := d.strBytes()
+	if d.peek() != ':' {
+		d.fail("expected `:`")
+	}
+	d.pos++
+	return key, true
+}
+
+// nextElem moves to the next element of an array whose '[' was consumed. It
+// returns false once the closing ']' is consumed. first is true for the first
+// call.
+func (d *decoder) nextElem(first bool) bool {
+	ch := d.peek()
+	if ch == ']' {
+		d.pos++
+		return false
+	}
+	if !first {
+		if ch != ',' {
+			d.fail("expected `,` or `]`")
+		}
+		d.pos++
+		if d.peek() == ']' {
+			d.fail("trailing comma")
+		}
+	}
+	return true
+}
+
 func (d *decoder) str() string { return string(d.strBytes()) }
 
 // skipValue advances over one JSON value, checking its syntax.
@@ -757,70 +724,18 @@ func (d *decoder) skipValue() {
 	case ch == '{':
 		d.enter()
 		d.pos++
-		first := true
-		for {
-			c := d.peek()
-			if c == '}' {
-				if !first {
-					d.fail("trailing comma")
-				}
-				d.pos++
+		for first := true; ; first = false {
+			if _, ok := d.nextKey(first); !ok {
 				break
 			}
-			if !first {
-				if c != ',' {
-					d.fail("expected `,` or `}`")
-				}
-				d.pos++
-				c = d.peek()
-				if c == '}' {
-					d.fail("trailing comma")
-				}
-			}
-			first = false
-			if c != '"' {
-				d.fail("key must be a string")
-			}
-			d.strBytes()
-			if d.peek() != ':' {
-				d.fail("expected `:`")
-			}
-			d.pos++
 			d.skipValue()
-			if d.peek() == '}' {
-				d.pos++
-				break
-			}
 		}
 		d.depth--
 	case ch == '[':
 		d.enter()
 		d.pos++
-		first := true
-		for {
-			c := d.peek()
-			if c == ']' {
-				if !first {
-					d.fail("trailing comma")
-				}
-				d.pos++
-				break
-			}
-			if !first {
-				if c != ',' {
-					d.fail("expected `,` or `]`")
-				}
-				d.pos++
-				if d.peek() == ']' {
-					d.fail("trailing comma")
-				}
-			}
-			first = false
+		for first := true; d.nextElem(first); first = false {
 			d.skipValue()
-			if d.peek() == ']' {
-				d.pos++
-				break
-			}
 		}
 		d.depth--
 	case ch == '"':
@@ -846,40 +761,13 @@ func (d *decoder) anyValue() any {
 		d.enter()
 		d.pos++
 		m := map[string]any{}
-		first := true
-		for {
-			c := d.peek()
-			if c == '}' {
-				if !first {
-					d.fail("trailing comma")
-				}
-				d.pos++
+		for first := true; ; first = false {
+			kb, ok := d.nextKey(first)
+			if !ok {
 				break
 			}
-			if !first {
-				if c != ',' {
-					d.fail("expected `,` or `}`")
-				}
-				d.pos++
-				c = d.peek()
-				if c == '}' {
-					d.fail("trailing comma")
-				}
-			}
-			first = false
-			if c != '"' {
-				d.fail("key must be a string")
-			}
-			k := d.str()
-			if d.peek() != ':' {
-				d.fail("expected `:`")
-			}
-			d.pos++
+			k := string(kb)
 			m[k] = d.anyValue()
-			if d.peek() == '}' {
-				d.pos++
-				break
-			}
 		}
 		d.depth--
 		return m
@@ -887,29 +775,8 @@ func (d *decoder) anyValue() any {
 		d.enter()
 		d.pos++
 		s := []any{}
-		for {
-			c := d.peek()
-			if c == ']' {
-				if len(s) > 0 {
-					d.fail("trailing comma")
-				}
-				d.pos++
-				break
-			}
-			if len(s) > 0 {
-				if c != ',' {
-					d.fail("expected `,` or `]`")
-				}
-				d.pos++
-				if d.peek() == ']' {
-					d.fail("trailing comma")
-				}
-			}
+		for d.nextElem(len(s) == 0) {
 			s = append(s, d.anyValue())
-			if d.peek() == ']' {
-				d.pos++
-				break
-			}
 		}
 		d.depth--
 		return s
