@@ -25,6 +25,7 @@ const (
 	EnvCSRFTrustedOrigins = "DMR_CSRF_TRUSTED_ORIGINS"
 	EnvAuthCacheTTL       = "DMR_AUTH_CACHE_TTL"
 	EnvDjangoVersion      = "DMR_DJANGO_VERSION"
+	EnvDocsAssets         = "DMR_DOCS_ASSETS"
 )
 
 // Defaults of the configuration.
@@ -93,6 +94,10 @@ type Config struct {
 	// sharing the auth_user table accepts them without rehashing. Empty
 	// means 5.2. Options.Hashers, when set, takes precedence.
 	DjangoVersion string
+	// DocsAssetsDir, when set, is a directory holding the pinned
+	// swagger-ui-dist files, served by the docs page instead of the CDN
+	// (dmr.DocsOptions.AssetsDir), for machines without internet access.
+	DocsAssetsDir string
 }
 
 // ConfigFromEnv reads the configuration from the environment through lookup
@@ -110,6 +115,9 @@ type Config struct {
 //	DMR_DJANGO_VERSION        the Django version sharing the database (3.2 … 6.1, default 5.2): new
 //	                          password hashes use its PASSWORD_HASHERS defaults, so Django does not
 //	                          rewrite them at the next login
+//	DMR_DOCS_ASSETS           a directory holding swagger-ui-dist at the pinned version (for example
+//	                          $HOME/.cache/dmr/npm/node_modules/swagger-ui-dist, see scripts/docs-assets.sh):
+//	                          the docs page serves it instead of loading it from the CDN (offline use)
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -125,6 +133,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		RedisURL:           get(EnvRedisURL),
 		CSRFTrustedOrigins: splitList(get(EnvCSRFTrustedOrigins)),
 		DjangoVersion:      get(EnvDjangoVersion),
+		DocsAssetsDir:      get(EnvDocsAssets),
 	}
 	if v := get(EnvCSRFUseSessions); v != "" {
 		b, err := strconv.ParseBool(v)

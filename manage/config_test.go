@@ -53,6 +53,8 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "bad wildcard", env: map[string]string{EnvCSRFTrustedOrigins: "https://a.*.example.com"}, wantErr: "DMR_CSRF_TRUSTED_ORIGINS"},
 		{name: "django version", env: map[string]string{EnvDjangoVersion: "4.2"},
 			want: Config{DatabaseURL: DefaultDatabaseURL, SessionStore: StoreDB, RedisURL: DefaultRedisURL, DjangoVersion: "4.2"}},
+		{name: "docs assets", env: map[string]string{EnvDocsAssets: "/opt/swagger-ui-dist"},
+			want: Config{DatabaseURL: DefaultDatabaseURL, SessionStore: StoreDB, RedisURL: DefaultRedisURL, DocsAssetsDir: "/opt/swagger-ui-dist"}},
 		{name: "bad django version", env: map[string]string{EnvDjangoVersion: "2.2"}, wantErr: `DMR_DJANGO_VERSION="2.2"`},
 	}
 	for _, tc := range tests {

@@ -108,6 +108,7 @@ func routes(mux *http.ServeMux, env *manage.Env, api *dmr.API) error {
 		Title:          "Session auth example",
 		CSRFCookieName: env.CSRF.CookieName(),
 		CSRFHeaderName: env.CSRF.HeaderName(),
+		AssetsDir:      env.Config.DocsAssetsDir, // DMR_DOCS_ASSETS; empty: the pinned CDN files
 	})
 	if err != nil {
 		return err

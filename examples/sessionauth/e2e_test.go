@@ -2,13 +2,18 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/dmr-go/dmr"
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/internal/testenv"
 	"github.com/dmr-go/dmr/manage"
 	"github.com/dmr-go/dmr/testclient"
 )
@@ -314,6 +319,28 @@ func TestDocsPage(t *testing.T) {
 		t.Errorf("served document version %v", m["openapi"])
 	}
 	srv.do(t, "GET", "/api/nowhere/", "", nil).want(t, 404, "")
+}
+
+// TestDocsPageOffline: with DMR_DOCS_ASSETS the page serves the pinned
+// swagger-ui-dist itself instead of pointing at the CDN.
+func TestDocsPageOffline(t *testing.T) {
+	dir := os.Getenv("DMR_NPM_CACHE")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "dmr", "npm")
+	}
+	dir = filepath.Join(dir, "node_modules", "swagger-ui-dist")
+	_, err := os.Stat(filepath.Join(dir, "swagger-ui-bundle.js"))
+	testenv.Require(t, "swagger-ui-dist@"+dmr.SwaggerUIVersion+" (scripts/docs-assets.sh)", err == nil, fmt.Sprint(err))
+	cfg := sqliteConfig(t)
+	cfg.DocsAssetsDir = dir
+	srv := startServer(t, cfg, manage.Options{})
+	page := srv.do(t, "GET", "/docs/", "", nil)
+	page.want(t, 200, "")
+	if strings.Contains(page.body, "cdn.jsdelivr.net") {
+		t.Error("offline docs page still references the CDN")
+	}
+	srv.do(t, "GET", "/docs/swagger-ui-bundle.js", "", nil).want(t, 200, "")
 }
 
 // TestLoginRefusesForms: a cross-site HTML form can send text/plain or
