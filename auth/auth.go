@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dmr-go/dmr/auth/hashers"
@@ -205,25 +204,28 @@ func sessionFrom(ctx context.Context) (*sessions.Session, error) {
 	return s, nil
 }
 
-// sessionUserID reads _auth_user_id as Django's pk.to_python would: a
-// decimal string (or a number written by another tool). ok is false when
-// it is missing or not an integer.
-func sessionUserID(s *sessions.Session) (int64, bool) {
+// sessionUserID reads _auth_user_id: Django stores str(user.pk); a number
+// written by another tool is read as its decimal form. ok is false when it
+// is missing or of another type. The user store interprets the string as its
+// primary key type does (Django's pk.to_python); one that does not fit names
+// no user.
+func sessionUserID(s *sessions.Session) (string, bool) {
 	v, ok := s.Get(SessionKeyUserID)
 	if !ok {
-		return 0, false
+		return "", false
 	}
 	switch x := v.(type) {
 	case string:
-		id, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-		return id, err == nil
+		return x, x != ""
 	case int64:
-		return x, true
+		return strconv.FormatInt(x, 10), true
 	case json.Number:
-		id, err := x.Int64()
-		return id, err == nil
+		if _, err := x.Int64(); err != nil {
+			return "", false
+		}
+		return string(x), true
 	}
-	return 0, false
+	return "", false
 }
 
 // Login logs u in on the request's session, as Django's login():
@@ -266,7 +268,7 @@ func (a *Auth) Login(ctx context.Context, u *User) error {
 		}
 		backend = a.backends[0].Path()
 	}
-	s.Set(SessionKeyUserID, strconv.FormatInt(u.ID, 10))
+	s.Set(SessionKeyUserID, u.ID)
 	s.Set(SessionKeyBackend, backend)
 	s.Set(SessionKeyHash, hash)
 	if st := stateFrom(ctx); st != nil {
@@ -313,8 +315,8 @@ func (a *Auth) Logout(ctx context.Context) error {
 //     hash rewritten. Any other mismatch (a password change) flushes the
 //     session.
 //
-// A session id that is not an integer gives the anonymous user (Django
-// raises an error). Errors are store failures.
+// A session user id that does not fit the user model's primary key gives
+// the anonymous user (Django raises an error). Errors are store failures.
 func (a *Auth) GetUser(ctx context.Context) (*User, error) {
 	s, err := sessionFrom(ctx)
 	if err != nil {
@@ -378,13 +380,13 @@ func (a *Auth) UpdateSessionAuthHash(ctx context.Context, u *User) error {
 	if err := s.CycleKey(ctx); err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
-	var current int64
+	var current string
 	if cu, ok := peekUser(ctx); ok {
 		current = cu.ID
 	} else if id, ok := sessionUserID(s); ok {
 		current = id
 	}
-	if current != 0 && current == u.ID {
+	if current != "" && current == u.ID {
 		s.Set(SessionKeyHash, a.SessionAuthHash(u.Password))
 	}
 	return nil

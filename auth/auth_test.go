@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"testing"
 	"time"
 
@@ -73,7 +72,7 @@ func TestLoginSessionFixation(t *testing.T) {
 	}
 	want := map[string]string{
 		"cart":            "3 apples",
-		SessionKeyUserID:  strconv.FormatInt(u.ID, 10),
+		SessionKeyUserID:  u.ID,
 		SessionKeyBackend: DefaultBackendPath,
 		SessionKeyHash:    e.a.SessionAuthHash(u.Password),
 	}
@@ -231,7 +230,7 @@ func TestPasswordChangeEndsOtherSessions(t *testing.T) {
 	}
 	// Login with a session whose hash is stale flushes it.
 	stale := browser{"sessionid": laptop["sessionid"]}
-	e.users.update(1, func(u *User) {
+	e.users.update("1", func(u *User) {
 		u.Password, _ = (&hashers.PBKDF2{Iterations: 2}).Encode("other", "abcdefghijklmnopqrstuv")
 	})
 	e.login(stale, "alice", "other")
@@ -351,7 +350,7 @@ func (d *denyBackend) Authenticate(ctx context.Context, c Credentials) (*User, e
 	d.calls++
 	return nil, &PermissionDeniedError{Msg: "Locked out"}
 }
-func (d *denyBackend) GetUser(ctx context.Context, id int64) (*User, error) { return nil, nil }
+func (d *denyBackend) GetUser(ctx context.Context, id string) (*User, error) { return nil, nil }
 
 func TestBackendChain(t *testing.T) {
 	deny := &denyBackend{}
@@ -457,7 +456,7 @@ func TestMiddlewareWithoutSessions(t *testing.T) {
 	if _, err := CurrentUser(context.Background()); !errors.Is(err, ErrNoMiddleware) {
 		t.Error(err)
 	}
-	if err := e.a.Login(context.Background(), &User{ID: 1}); !errors.Is(err, ErrNoSession) {
+	if err := e.a.Login(context.Background(), &User{ID: "1"}); !errors.Is(err, ErrNoSession) {
 		t.Error(err)
 	}
 }

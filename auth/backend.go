@@ -31,7 +31,7 @@ type Backend interface {
 	Authenticate(ctx context.Context, creds Credentials) (*User, error)
 	// GetUser returns the user with primary key id, or nil, nil when there
 	// is none or it may not log in (then the session is anonymous).
-	GetUser(ctx context.Context, id int64) (*User, error)
+	GetUser(ctx context.Context, id string) (*User, error)
 }
 
 // ErrPermissionDenied is Django's PermissionDenied raised by a backend.
@@ -133,7 +133,7 @@ func (b *ModelBackend) Authenticate(ctx context.Context, creds Credentials) (*Us
 }
 
 // GetUser implements Backend: nil for a missing or inactive user.
-func (b *ModelBackend) GetUser(ctx context.Context, id int64) (*User, error) {
+func (b *ModelBackend) GetUser(ctx context.Context, id string) (*User, error) {
 	u, err := b.Users.UserByID(ctx, id)
 	if errors.Is(err, ErrUserNotFound) {
 		return nil, nil

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -11,13 +12,13 @@ import (
 // *User with the store.
 type MemoryUsers struct {
 	mu     sync.Mutex
-	byID   map[int64]User
+	byID   map[string]User
 	nextID int64
 }
 
 var _ UserStore = (*MemoryUsers)(nil)
 
-func (m *MemoryUsers) UserByID(ctx context.Context, id int64) (*User, error) {
+func (m *MemoryUsers) UserByID(ctx context.Context, id string) (*User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, ok := m.byID[id]
@@ -47,25 +48,25 @@ func (m *MemoryUsers) CreateUser(ctx context.Context, u *User) error {
 		}
 	}
 	if m.byID == nil {
-		m.byID = map[int64]User{}
+		m.byID = map[string]User{}
 	}
 	m.nextID++
-	u.ID = m.nextID
+	u.ID = strconv.FormatInt(m.nextID, 10)
 	c := *u
 	c.Backend = ""
 	m.byID[u.ID] = c
 	return nil
 }
 
-func (m *MemoryUsers) SetPassword(ctx context.Context, id int64, encoded string) error {
+func (m *MemoryUsers) SetPassword(ctx context.Context, id string, encoded string) error {
 	return m.update(id, func(u *User) { u.Password = encoded })
 }
 
-func (m *MemoryUsers) UpdateLastLogin(ctx context.Context, id int64, t time.Time) error {
+func (m *MemoryUsers) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
 	return m.update(id, func(u *User) { u.LastLogin = &t })
 }
 
-func (m *MemoryUsers) update(id int64, f func(*User)) error {
+func (m *MemoryUsers) update(id string, f func(*User)) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	u, ok := m.byID[id]

@@ -6,10 +6,13 @@ import (
 	"time"
 )
 
-// User is one row of Django's auth_user table. The zero User (ID 0) is the
-// anonymous user: Django's AutoField never assigns 0.
+// User is one row of Django's user table (auth_user, or the table of the
+// project's AUTH_USER_MODEL). The zero User (ID "") is the anonymous user.
 type User struct {
-	ID          int64
+	// ID is Django's str(user.pk), as sessions store it in _auth_user_id:
+	// "42" for an integer key, the hyphenated lower-case form for a UUID
+	// key, the string itself for a string key. "" is the anonymous user.
+	ID          string
 	Password    string // the encoded hash (see package hashers)
 	LastLogin   *time.Time
 	IsSuperuser bool
@@ -34,7 +37,7 @@ func AnonymousUser() *User { return &User{} }
 
 // IsAuthenticated reports whether u is a real user (Django's
 // is_authenticated). It is false for nil and for the anonymous user.
-func (u *User) IsAuthenticated() bool { return u != nil && u.ID != 0 }
+func (u *User) IsAuthenticated() bool { return u != nil && u.ID != "" }
 
 // IsAnonymous is the negation of IsAuthenticated.
 func (u *User) IsAnonymous() bool { return !u.IsAuthenticated() }
@@ -59,7 +62,7 @@ var ErrUsernameTaken = errors.New("auth: username already taken")
 // MemoryUsers keeps users in memory.
 type UserStore interface {
 	// UserByID returns the user with the primary key id, or ErrUserNotFound.
-	UserByID(ctx context.Context, id int64) (*User, error)
+	UserByID(ctx context.Context, id string) (*User, error)
 	// UserByUsername returns the user whose username equals username exactly
 	// (case-sensitive, no normalisation), or ErrUserNotFound.
 	UserByUsername(ctx context.Context, username string) (*User, error)
@@ -67,7 +70,7 @@ type UserStore interface {
 	// ErrUsernameTaken when the username exists.
 	CreateUser(ctx context.Context, u *User) error
 	// SetPassword replaces the stored password hash of user id.
-	SetPassword(ctx context.Context, id int64, encoded string) error
+	SetPassword(ctx context.Context, id string, encoded string) error
 	// UpdateLastLogin sets last_login of user id.
-	UpdateLastLogin(ctx context.Context, id int64, t time.Time) error
+	UpdateLastLogin(ctx context.Context, id string, t time.Time) error
 }

@@ -44,7 +44,7 @@ type UserCacheOptions struct {
 // Every call returns its own copy of the user.
 type UserCache struct {
 	next  UserStore
-	cache *ttlcache.Cache[int64, User]
+	cache *ttlcache.Cache[string, User]
 }
 
 var _ UserStore = (*UserCache)(nil)
@@ -63,7 +63,7 @@ func NewUserCache(next UserStore, opts UserCacheOptions) (*UserCache, error) {
 	if opts.MaxEntries == 0 {
 		opts.MaxEntries = DefaultUserCacheMaxEntries
 	}
-	return &UserCache{next: next, cache: ttlcache.New[int64, User](opts.TTL, opts.MaxEntries, opts.Now)}, nil
+	return &UserCache{next: next, cache: ttlcache.New[string, User](opts.TTL, opts.MaxEntries, opts.Now)}, nil
 }
 
 // Unwrap returns the wrapped store.
@@ -80,7 +80,7 @@ func copyUser(u User) *User {
 
 // UserByID returns the cached user while fresh, else loads and caches it.
 // Missing users are not cached.
-func (c *UserCache) UserByID(ctx context.Context, id int64) (*User, error) {
+func (c *UserCache) UserByID(ctx context.Context, id string) (*User, error) {
 	if u, ok := c.cache.Get(id); ok {
 		return copyUser(u), nil
 	}
@@ -109,13 +109,13 @@ func (c *UserCache) CreateUser(ctx context.Context, u *User) error {
 }
 
 // SetPassword writes through and drops the user's entry.
-func (c *UserCache) SetPassword(ctx context.Context, id int64, encoded string) error {
+func (c *UserCache) SetPassword(ctx context.Context, id string, encoded string) error {
 	defer c.cache.Invalidate(id)
 	return c.next.SetPassword(ctx, id, encoded)
 }
 
 // UpdateLastLogin writes through and drops the user's entry.
-func (c *UserCache) UpdateLastLogin(ctx context.Context, id int64, t time.Time) error {
+func (c *UserCache) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
 	defer c.cache.Invalidate(id)
 	return c.next.UpdateLastLogin(ctx, id, t)
 }

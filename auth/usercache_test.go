@@ -27,7 +27,7 @@ type countingUsers struct {
 	byID atomic.Int64
 }
 
-func (c *countingUsers) UserByID(ctx context.Context, id int64) (*User, error) {
+func (c *countingUsers) UserByID(ctx context.Context, id string) (*User, error) {
 	c.byID.Add(1)
 	return c.UserStore.UserByID(ctx, id)
 }
@@ -62,7 +62,7 @@ func TestUserCacheHitsAndCopies(t *testing.T) {
 		t.Fatalf("cache shares memory with callers: %+v", got)
 	}
 	for range 2 {
-		if _, err := c.UserByID(ctx, 999); !errors.Is(err, ErrUserNotFound) {
+		if _, err := c.UserByID(ctx, "999"); !errors.Is(err, ErrUserNotFound) {
 			t.Fatalf("missing: %v", err)
 		}
 	}
@@ -107,16 +107,16 @@ func TestUserCacheStalenessThroughSessionAuth(t *testing.T) {
 	const ttl = 2 * time.Second
 	for _, tc := range []struct {
 		name   string
-		change func(e *env, c *UserCache, id int64)
+		change func(e *env, c *UserCache, id string)
 		ownTTL bool // the change goes through the cache: immediate
 	}{
-		{"password changed elsewhere", func(e *env, _ *UserCache, id int64) {
+		{"password changed elsewhere", func(e *env, _ *UserCache, id string) {
 			e.users.update(id, func(u *User) { u.Password = "pbkdf2_sha256$2$salt$otherhash=" })
 		}, false},
-		{"deactivated elsewhere", func(e *env, _ *UserCache, id int64) {
+		{"deactivated elsewhere", func(e *env, _ *UserCache, id string) {
 			e.users.update(id, func(u *User) { u.IsActive = false })
 		}, false},
-		{"password changed here", func(e *env, c *UserCache, id int64) {
+		{"password changed here", func(e *env, c *UserCache, id string) {
 			if err := c.SetPassword(context.Background(), id, "pbkdf2_sha256$2$salt$otherhash="); err != nil {
 				t.Fatal(err)
 			}
@@ -172,7 +172,7 @@ func TestUserCacheConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []int64
+	var ids []string
 	for i := range 8 {
 		u := &User{Username: fmt.Sprint("u", i), IsActive: true}
 		if err := c.CreateUser(ctx, u); err != nil {

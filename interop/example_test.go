@@ -60,7 +60,7 @@ func TestExampleApp(t *testing.T) {
 			t.Fatalf("POST /api/auth/: %d %s", resp.StatusCode, b)
 		}
 		w := st.dj.GetUser(goSession)
-		if !w.Authenticated || w.Username != "alice" || login.UserID != itoa(int(w.UserID)) {
+		if !w.Authenticated || w.Username != "alice" || login.UserID != w.UserID {
 			t.Errorf("Django's get_user on the example's login session: %+v (login said %s)", w, b)
 		}
 	})

@@ -89,7 +89,7 @@ func (c *cli) createUser(ctx context.Context, o createUserFlags) error {
 	} else if u.IsStaff {
 		kind = "Staff user"
 	}
-	fmt.Fprintf(c.inv.Stdout, "%s %q created (id %d).\n", kind, u.Username, u.ID)
+	fmt.Fprintf(c.inv.Stdout, "%s %q created (id %s).\n", kind, u.Username, u.ID)
 	return nil
 }
 

@@ -118,7 +118,7 @@ func TestLoginAs(t *testing.T) {
 
 func TestLoginAsNeedsConfiguration(t *testing.T) {
 	c := testclient.New(http.NotFoundHandler(), testclient.Options{})
-	if err := c.LoginAs(context.Background(), &auth.User{ID: 1}); err == nil {
+	if err := c.LoginAs(context.Background(), &auth.User{ID: "1"}); err == nil {
 		t.Fatal("LoginAs without Sessions/Auth succeeded")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -193,8 +194,19 @@ func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, err
 }
 
 // UserByID implements auth.UserStore.
-func (s *Store) UserByID(ctx context.Context, id int64) (*auth.User, error) {
-	return s.get(ctx, s.q.byID, id)
+func (s *Store) UserByID(ctx context.Context, id string) (*auth.User, error) {
+	pk, ok := parsePK(id)
+	if !ok {
+		return nil, auth.ErrUserNotFound
+	}
+	return s.get(ctx, s.q.byID, pk)
+}
+
+// parsePK reads id as Django's AutoField.to_python does (int(value), which
+// allows surrounding whitespace).
+func parsePK(id string) (int64, bool) {
+	pk, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+	return pk, err == nil
 }
 
 // UserByUsername implements auth.UserStore: an exact, case-sensitive match,
@@ -223,7 +235,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	if err != nil {
 		return fmt.Errorf("userdb: create user: %w", err)
 	}
-	u.ID = id
+	u.ID = strconv.FormatInt(id, 10)
 	u.DateJoined = joined.UTC().Truncate(time.Microsecond)
 	return nil
 }
@@ -246,8 +258,12 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
-func (s *Store) update(ctx context.Context, query string, val any, id int64) error {
-	res, err := s.db.ExecContext(ctx, query, val, id)
+func (s *Store) update(ctx context.Context, query string, val any, id string) error {
+	pk, ok := parsePK(id)
+	if !ok {
+		return auth.ErrUserNotFound
+	}
+	res, err := s.db.ExecContext(ctx, query, val, pk)
 	if err != nil {
 		return fmt.Errorf("userdb: update user: %w", err)
 	}
@@ -258,11 +274,11 @@ func (s *Store) update(ctx context.Context, query string, val any, id int64) err
 }
 
 // SetPassword implements auth.UserStore.
-func (s *Store) SetPassword(ctx context.Context, id int64, encoded string) error {
+func (s *Store) SetPassword(ctx context.Context, id string, encoded string) error {
 	return s.update(ctx, s.q.setPassword, encoded, id)
 }
 
 // UpdateLastLogin implements auth.UserStore.
-func (s *Store) UpdateLastLogin(ctx context.Context, id int64, t time.Time) error {
+func (s *Store) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
 	return s.update(ctx, s.q.setLastLogin, s.timeArg(t), id)
 }

@@ -79,7 +79,7 @@ func testStore(t *testing.T, s *Store) {
 	if err := s.CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
 	}
-	if u.ID == 0 {
+	if u.ID == "" {
 		t.Fatal("no id")
 	}
 	if err := s.CreateUser(ctx, &auth.User{Username: "alice", Password: "x"}); !errors.Is(err, auth.ErrUsernameTaken) {
@@ -102,7 +102,7 @@ func testStore(t *testing.T, s *Store) {
 			t.Errorf("UserByUsername(%q): %v", miss, err)
 		}
 	}
-	if _, err := s.UserByID(ctx, 999); !errors.Is(err, auth.ErrUserNotFound) {
+	if _, err := s.UserByID(ctx, "999"); !errors.Is(err, auth.ErrUserNotFound) {
 		t.Errorf("UserByID(999): %v", err)
 	}
 	login := time.Date(2025, 6, 7, 8, 9, 10, 0, time.UTC)
@@ -116,7 +116,7 @@ func testStore(t *testing.T, s *Store) {
 	if got.LastLogin == nil || !got.LastLogin.Equal(login) || got.Password != "md5$salt$hash" {
 		t.Errorf("after updates: %+v", got)
 	}
-	if err := s.SetPassword(ctx, 999, "x"); !errors.Is(err, auth.ErrUserNotFound) {
+	if err := s.SetPassword(ctx, "999", "x"); !errors.Is(err, auth.ErrUserNotFound) {
 		t.Errorf("SetPassword(999): %v", err)
 	}
 	if s.d == SQLite {

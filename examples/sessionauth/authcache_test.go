@@ -40,9 +40,9 @@ func TestCacheStalenessBound(t *testing.T) {
 			}
 			for i, tc := range []struct {
 				name   string
-				change func(t *testing.T, sid string, uid int64)
+				change func(t *testing.T, sid string, uid string)
 			}{
-				{"session deleted in the database", func(t *testing.T, sid string, _ int64) {
+				{"session deleted in the database", func(t *testing.T, sid string, _ string) {
 					switch setup.name {
 					case "redis", "cached_db":
 						// Another process deleting the Redis key (and row): the
@@ -56,12 +56,12 @@ func TestCacheStalenessBound(t *testing.T) {
 						}
 					}
 				}},
-				{"user deactivated in the database", func(t *testing.T, _ string, uid int64) {
+				{"user deactivated in the database", func(t *testing.T, _ string, uid string) {
 					if _, err := db.ExecContext(ctx, ph(`UPDATE auth_user SET is_active = false WHERE id = ?`), uid); err != nil {
 						t.Fatal(err)
 					}
 				}},
-				{"password changed in the database", func(t *testing.T, _ string, uid int64) {
+				{"password changed in the database", func(t *testing.T, _ string, uid string) {
 					if _, err := db.ExecContext(ctx, ph(`UPDATE auth_user SET password = ? WHERE id = ?`), "pbkdf2_sha256$2$salt$changed=", uid); err != nil {
 						t.Fatal(err)
 					}

@@ -94,8 +94,8 @@ func TestSeedRunResult(t *testing.T) {
 		t.Run(setup.name, func(t *testing.T) {
 			srv := startServer(t, setup.config(t), manage.Options{})
 			u := srv.createUser(t, auth.NewUser{Username: "test_user", Password: "password"})
-			if u.ID != 1 {
-				t.Fatalf("first user has id %d", u.ID)
+			if u.ID != "1" {
+				t.Fatalf("first user has id %s", u.ID)
 			}
 
 			// The seed's request, byte for byte.

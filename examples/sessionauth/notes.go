@@ -55,7 +55,7 @@ func (n notes) migrate(ctx context.Context, d dbstore.Dialect) error {
 	return nil
 }
 
-func (n notes) add(ctx context.Context, userID int64, text string) (*Note, error) {
+func (n notes) add(ctx context.Context, userID string, text string) (*Note, error) {
 	note := &Note{Text: text}
 	err := n.db.QueryRowContext(ctx, `INSERT INTO "notes_note" ("user_id", "text") VALUES ($1, $2) RETURNING "id"`, userID, text).Scan(&note.ID)
 	if err != nil {
@@ -64,7 +64,7 @@ func (n notes) add(ctx context.Context, userID int64, text string) (*Note, error
 	return note, nil
 }
 
-func (n notes) list(ctx context.Context, userID int64) ([]Note, error) {
+func (n notes) list(ctx context.Context, userID string) ([]Note, error) {
 	rows, err := n.db.QueryContext(ctx, `SELECT "id", "text" FROM "notes_note" WHERE "user_id" = $1 ORDER BY "id"`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list notes: %w", err)

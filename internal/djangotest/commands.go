@@ -7,7 +7,7 @@ import "encoding/json"
 
 // User is a row of auth_user as Django's ORM reads it.
 type User struct {
-	ID          int64   `json:"id"`
+	ID          string  `json:"id"`
 	Username    string  `json:"username"`
 	Password    string  `json:"password"`
 	Email       string  `json:"email"`
@@ -152,7 +152,7 @@ func (d *Django) Login(username, password string) LoginResult {
 // Who is the user AuthenticationMiddleware puts on a request.
 type Who struct {
 	Authenticated bool              `json:"authenticated"`
-	UserID        int64             `json:"user_id"`
+	UserID        string            `json:"user_id"`
 	Username      string            `json:"username"`
 	Cookies       map[string]Cookie `json:"cookies"`
 }

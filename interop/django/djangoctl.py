@@ -54,7 +54,7 @@ def user(username):
 
 def user_row(u):
     return {
-        "id": u.pk,
+        "id": str(u.pk),
         "username": u.username,
         "password": u.password,
         "email": u.email,
@@ -163,7 +163,7 @@ def cmd_authenticate(a):
     from django.contrib.auth import authenticate
 
     u = authenticate(None, username=a.get("username"), password=a.get("password"))
-    return {"user_id": u.pk if u else None}
+    return {"user_id": str(u.pk) if u else ""}
 
 
 @command("make-password")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/dmr-go/dmr"
 	"github.com/dmr-go/dmr/auth"
@@ -174,7 +173,7 @@ func defaultCredentials(_ context.Context, p *DjangoSessionPayload) (auth.Creden
 }
 
 func defaultResponse(_ context.Context, u *auth.User) (*DjangoSessionResponse, error) {
-	return &DjangoSessionResponse{UserID: strconv.FormatInt(u.ID, 10)}, nil
+	return &DjangoSessionResponse{UserID: u.ID}, nil
 }
 
 // LogoutOptions configures [RegisterLogout]. Auth and Session are required.

@@ -16,7 +16,7 @@ def _user(request):
     u = request.user
     if not u.is_authenticated:
         return {"authenticated": False, "user_id": None, "username": ""}
-    return {"authenticated": True, "user_id": u.pk, "username": u.get_username()}
+    return {"authenticated": True, "user_id": str(u.pk), "username": u.get_username()}
 
 
 @csrf_exempt
