@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -25,6 +26,7 @@ func (m *MemoryUsers) UserByID(ctx context.Context, id string) (*User, error) {
 	if !ok {
 		return nil, ErrUserNotFound
 	}
+	u.Extra = maps.Clone(u.Extra)
 	return &u, nil
 }
 
@@ -54,6 +56,7 @@ func (m *MemoryUsers) CreateUser(ctx context.Context, u *User) error {
 	u.ID = strconv.FormatInt(m.nextID, 10)
 	c := *u
 	c.Backend = ""
+	c.Extra = maps.Clone(u.Extra)
 	m.byID[u.ID] = c
 	return nil
 }

@@ -28,6 +28,12 @@ type User struct {
 	// (Django's user.backend), set by Authenticate and read by Login. It is
 	// not stored in auth_user.
 	Backend string
+
+	// Extra holds the user table's columns that are not fields of Django's
+	// AbstractUser (a custom model's display_name, say), by column name, as
+	// the user store read them: string for text, int64, float64, bool,
+	// time.Time (UTC), or nil for NULL. Nil for the stock model.
+	Extra map[string]any
 }
 
 // AnonymousUser returns a new anonymous user: no ID, empty username, every

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"maps"
 	"time"
 
 	"github.com/dmr-go/dmr/internal/ttlcache"
@@ -74,6 +75,9 @@ func copyUser(u User) *User {
 	if u.LastLogin != nil {
 		t := *u.LastLogin
 		u.LastLogin = &t
+	}
+	if u.Extra != nil {
+		u.Extra = maps.Clone(u.Extra)
 	}
 	return &u
 }

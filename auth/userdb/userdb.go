@@ -42,14 +42,19 @@ var schema = map[Dialect][]string{
 // Schema returns the statements CreateTables runs for d.
 func Schema(d Dialect) []string { return append([]string(nil), schema[d]...) }
 
+// ErrCustomModel is returned (wrapped) by CreateTables for a custom user
+// model, whose tables Django's migrations create.
+var ErrCustomModel = errors.New("userdb: the user table of a custom AUTH_USER_MODEL is created by Django's migrations, not by dmr")
+
 // pgSchemaLock serialises concurrent CreateTables calls on PostgreSQL.
 const pgSchemaLock = 0x646d725f75736572 // "dmr_user"
 
-// Store is an auth.UserStore on Django's auth_user table. It is safe for
-// concurrent use.
+// Store is an auth.UserStore on a Django user table: auth_user, or the
+// table of the project's AUTH_USER_MODEL. It is safe for concurrent use.
 type Store struct {
 	db *sql.DB
 	d  Dialect
+	l  layout
 	q  queries
 
 	stmts *sqlstmt.Cache
@@ -58,20 +63,66 @@ type Store struct {
 var _ auth.UserStore = (*Store)(nil)
 
 type queries struct {
-	byID, byUsername, insert, setPassword, setLastLogin string
+	byID, byUsername, insert, setPassword, setLastLogin, list string
 }
 
-// New returns a Store on db. It does not create the table; call
-// CreateTables (or run Django's migrations).
+// New returns a Store on Django's stock auth_user table without reading
+// the schema (so it works before CreateTables). For any other model, or to
+// read extra columns, use Open.
 func New(db *sql.DB, d Dialect) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("userdb: nil *sql.DB")
 	}
-	if d != SQLite && d != Postgres {
-		return nil, fmt.Errorf("userdb: unknown dialect %v", d)
+	if err := checkDialect(d); err != nil {
+		return nil, err
 	}
-	return &Store{db: db, d: d, q: buildQueries(d), stmts: sqlstmt.New(db)}, nil
+	return newStore(db, d, stockLayout()), nil
 }
+
+// Open returns a Store on the user table of m, whose schema it reads once:
+// the primary key and its kind, which of AbstractUser's fields the model has
+// (a model without is_active has active users, without is_staff none is
+// staff, without is_superuser none is a superuser and none has
+// permissions, as in Django) and the extra columns, which every load returns
+// in User.Extra. A table that is missing or does not fit a Django user
+// model is an error naming the table or column.
+func Open(ctx context.Context, db *sql.DB, d Dialect, m Model) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("userdb: nil *sql.DB")
+	}
+	if err := checkDialect(d); err != nil {
+		return nil, err
+	}
+	r, err := m.resolve()
+	if err != nil {
+		return nil, err
+	}
+	cols, err := readColumns(ctx, db, d, r.table)
+	if err != nil {
+		return nil, err
+	}
+	l, err := buildLayout(r, d, cols)
+	if err != nil {
+		return nil, err
+	}
+	return newStore(db, d, l), nil
+}
+
+func checkDialect(d Dialect) error {
+	if d != SQLite && d != Postgres && !otherDialect(d) {
+		return fmt.Errorf("userdb: unknown dialect %v", d)
+	}
+	return nil
+}
+
+func newStore(db *sql.DB, d Dialect, l layout) *Store {
+	s := &Store{db: db, d: d, l: l, stmts: sqlstmt.New(db)}
+	s.q = s.buildQueries()
+	return s
+}
+
+// Info describes the user model the Store reads.
+func (s *Store) Info() Info { return s.l.info() }
 
 // stmt returns query prepared once per Store.
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -81,49 +132,121 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // Close releases the prepared statements. It does not close the database.
 func (s *Store) Close() error { return s.stmts.Close() }
 
-func buildQueries(d Dialect) queries {
-	lastLogin, dateJoined := `"last_login"`, `"date_joined"`
-	if d == SQLite {
-		// Read the stored text, not the driver's guess at a time.
-		lastLogin, dateJoined = `CAST("last_login" AS TEXT)`, `CAST("date_joined" AS TEXT)`
+// quote quotes an identifier for the dialect.
+func (s *Store) quote(name string) string {
+	if s.d == SQLite || s.d == Postgres {
+		return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 	}
-	cols := `"id", "password", ` + lastLogin + `, "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", ` + dateJoined
+	return quoteOther(s.d, name)
+}
+
+func (s *Store) buildQueries() queries {
+	l := &s.l
+	t := s.quote(l.table)
+	var cols []string
+	for i, c := range l.cols {
+		name := s.quote(c.name)
+		if s.d == SQLite && s.isTimeCol(i) {
+			// Read the stored text, not the driver's guess at a time.
+			name = "CAST(" + name + " AS TEXT)"
+		}
+		cols = append(cols, name)
+	}
+	sel := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + t + ` WHERE `
+	var ins, marks []string
+	for i, c := range l.cols {
+		if c.pk && l.pk == PKInt {
+			continue // the database assigns it
+		}
+		ins = append(ins, s.quote(c.name))
+		marks = append(marks, "?")
+		_ = i
+	}
+	pk := s.quote(l.pkCol.name)
 	q := queries{
-		byID:       `SELECT ` + cols + ` FROM "auth_user" WHERE "id" = ?`,
-		byUsername: `SELECT ` + cols + ` FROM "auth_user" WHERE "username" = ?`,
-		insert: `INSERT INTO "auth_user" ("password", "last_login", "is_superuser", "username", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined") ` +
-			`VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "id"`,
-		setPassword:  `UPDATE "auth_user" SET "password" = ? WHERE "id" = ?`,
-		setLastLogin: `UPDATE "auth_user" SET "last_login" = ? WHERE "id" = ?`,
+		byID:         sel + pk + ` = ?`,
+		byUsername:   sel + s.quote(l.cols[l.fields[fUsername]].name) + ` = ?`,
+		insert:       `INSERT INTO ` + t + ` (` + strings.Join(ins, ", ") + `) VALUES (` + strings.Join(marks, ", ") + `)`,
+		setPassword:  `UPDATE ` + t + ` SET ` + s.quote(l.cols[l.fields[fPassword]].name) + ` = ? WHERE ` + pk + ` = ?`,
+		setLastLogin: `UPDATE ` + t + ` SET ` + s.quote(l.cols[l.fields[fLastLogin]].name) + ` = ? WHERE ` + pk + ` = ?`,
+		list:         strings.TrimSuffix(sel, ` WHERE `) + ` ORDER BY ` + pk + ` LIMIT ?`,
 	}
-	if d == Postgres {
-		for _, p := range []*string{&q.byID, &q.byUsername, &q.insert, &q.setPassword, &q.setLastLogin} {
+	if l.pk == PKInt && s.insertReturning() {
+		q.insert += ` RETURNING ` + pk
+	}
+	if s.d == Postgres {
+		for _, p := range []*string{&q.byID, &q.byUsername, &q.insert, &q.setPassword, &q.setLastLogin, &q.list} {
 			*p = numberPlaceholders(*p)
 		}
 	}
 	return q
 }
 
-func numberPlaceholders(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
+// isTimeCol reports whether column i holds one of the model's datetimes.
+func (s *Store) isTimeCol(i int) bool {
+	return i >= 0 && (i == s.l.fields[fLastLogin] || i == s.l.fields[fDateJoined])
+}
+
+// pkArg converts a user id (Django's str(pk), or what a session holds) to
+// the query argument for the key column, as Django's pk.to_python would.
+func (s *Store) pkArg(id string) (any, bool) {
+	switch s.l.pk {
+	case PKInt:
+		return ParseIntPK(id)
+	case PKUUID:
+		u, ok := ParseUUID(id)
+		if !ok {
+			return nil, false
 		}
-		b.WriteRune(r)
+		if s.l.uuidNative() {
+			return u.String(), true
+		}
+		return u.Hex(), true
 	}
-	return b.String()
+	return id, id != ""
+}
+
+// PKArg converts a user id to the value a query on the user table's primary
+// key (or a foreign key to it, such as the permission tables' user columns)
+// takes: an int64 for integer keys, the stored form of a UUID, the string
+// itself. ok is false for an id that does not fit the key (no user has it).
+func (s *Store) PKArg(id string) (arg any, ok bool) { return s.pkArg(id) }
+
+// pkString turns a scanned key into Django's str(pk).
+func (s *Store) pkString(v any) (string, error) {
+	var str string
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case string:
+		str = x
+	case []byte:
+		str = string(x)
+	case [16]byte:
+		return UUID(x).String(), nil
+	default:
+		str = fmt.Sprint(x)
+	}
+	if s.l.pk == PKUUID {
+		u, ok := ParseUUID(str)
+		if !ok {
+			return "", fmt.Errorf("userdb: %s.%s holds %q, which is not a UUID", s.l.table, s.l.pkCol.name, str)
+		}
+		return u.String(), nil
+	}
+	return str, nil
 }
 
 // CreateTables creates auth_user where it is missing. It is idempotent and
 // leaves a table Django created alone. Run it only when Go creates the
 // database: Django's own "migrate" would then fail on the existing table
 // (use "migrate --fake-initial" there, or let Django create the tables
-// first).
+// first). With a custom user model Django's migrations own the table, and
+// CreateTables refuses (ErrCustomModel).
 func (s *Store) CreateTables(ctx context.Context) error {
+	if s.l.table != "auth_user" || s.l.appLabel != "auth" || s.l.modelName != "user" {
+		return fmt.Errorf("%w: %s", ErrCustomModel, s.l.table)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("userdb: create tables: %w", err)
@@ -152,97 +275,344 @@ func (s *Store) timeArg(t time.Time) any {
 	if s.d == SQLite {
 		return dbstore.FormatSQLiteTime(t)
 	}
+	if s.d != Postgres {
+		return timeArgOther(s.d, t)
+	}
 	return t
 }
 
+// scanTime reads a datetime column: text on SQLite (and MySQL without
+// parseTime), time.Time elsewhere; nil is NULL.
+func scanTime(v any) (*time.Time, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case time.Time:
+		t := x.UTC()
+		return &t, nil
+	case string:
+		t, err := dbstore.ParseSQLiteTime(x)
+		return &t, err
+	case []byte:
+		t, err := dbstore.ParseSQLiteTime(string(x))
+		return &t, err
+	}
+	return nil, fmt.Errorf("userdb: unexpected datetime value %T", v)
+}
+
+func scanBool(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case []byte:
+		return len(x) == 1 && x[0] == '1' || string(x) == "true"
+	case string:
+		return x == "1" || x == "true"
+	}
+	return false
+}
+
+func scanString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+// extraValue turns a scanned extra column into what User.Extra holds:
+// string for text and []byte, the driver's int64, float64, bool or
+// time.Time otherwise, nil for NULL.
+func extraValue(v any) any {
+	if b, ok := v.([]byte); ok {
+		return string(b)
+	}
+	if t, ok := v.(time.Time); ok {
+		return t.UTC()
+	}
+	return v
+}
+
 func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, error) {
-	var u auth.User
 	st, err := s.stmt(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("userdb: load user: %w", err)
 	}
-	if s.d == SQLite {
-		var last sql.NullString
-		var joined string
-		err = st.QueryRowContext(ctx, arg).Scan(&u.ID, &u.Password, &last, &u.IsSuperuser, &u.Username,
-			&u.FirstName, &u.LastName, &u.Email, &u.IsStaff, &u.IsActive, &joined)
-		if err == nil {
-			if u.DateJoined, err = dbstore.ParseSQLiteTime(joined); err == nil && last.Valid {
-				var t time.Time
-				if t, err = dbstore.ParseSQLiteTime(last.String); err == nil {
-					u.LastLogin = &t
-				}
-			}
-		}
-	} else {
-		var last sql.NullTime
-		err = st.QueryRowContext(ctx, arg).Scan(&u.ID, &u.Password, &last, &u.IsSuperuser, &u.Username,
-			&u.FirstName, &u.LastName, &u.Email, &u.IsStaff, &u.IsActive, &u.DateJoined)
-		if err == nil && last.Valid {
-			t := last.Time.UTC()
-			u.LastLogin = &t
-		}
-		u.DateJoined = u.DateJoined.UTC()
+	vals := make([]any, len(s.l.cols))
+	dest := make([]any, len(s.l.cols))
+	for i := range vals {
+		dest[i] = &vals[i]
 	}
+	err = st.QueryRowContext(ctx, arg).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrUserNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("userdb: load user: %w", err)
 	}
-	return &u, nil
+	return s.user(vals)
 }
 
-// UserByID implements auth.UserStore.
+// user builds a User from one row, with Django's defaults for the fields
+// the model lacks (is_active true, the other flags false).
+func (s *Store) user(vals []any) (*auth.User, error) {
+	l := &s.l
+	u := &auth.User{IsActive: true}
+	var err error
+	for i, c := range l.cols {
+		if c.pk {
+			if u.ID, err = s.pkString(vals[i]); err != nil {
+				return nil, err
+			}
+			break
+		}
+	}
+	for f, i := range l.fields {
+		if i < 0 {
+			continue
+		}
+		v := vals[i]
+		switch f {
+		case fPassword:
+			u.Password = scanString(v)
+		case fUsername:
+			u.Username = scanString(v)
+		case fFirstName:
+			u.FirstName = scanString(v)
+		case fLastName:
+			u.LastName = scanString(v)
+		case fEmail:
+			u.Email = scanString(v)
+		case fIsSuperuser:
+			u.IsSuperuser = scanBool(v)
+		case fIsStaff:
+			u.IsStaff = scanBool(v)
+		case fIsActive:
+			u.IsActive = scanBool(v)
+		case fLastLogin:
+			if u.LastLogin, err = scanTime(v); err != nil {
+				return nil, fmt.Errorf("userdb: %s.%s: %w", l.table, l.cols[i].name, err)
+			}
+		case fDateJoined:
+			t, err := scanTime(v)
+			if err != nil {
+				return nil, fmt.Errorf("userdb: %s.%s: %w", l.table, l.cols[i].name, err)
+			}
+			if t != nil {
+				u.DateJoined = *t
+			}
+		}
+	}
+	if len(l.extra) > 0 {
+		u.Extra = make(map[string]any, len(l.extra))
+		for _, i := range l.extra {
+			u.Extra[l.cols[i].name] = extraValue(vals[i])
+		}
+	}
+	return u, nil
+}
+
+// UserByID implements auth.UserStore: id is read as the model's primary key
+// type reads it (Django's pk.to_python); one that does not fit is
+// ErrUserNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (*auth.User, error) {
-	pk, ok := parsePK(id)
+	pk, ok := s.pkArg(id)
 	if !ok {
 		return nil, auth.ErrUserNotFound
 	}
 	return s.get(ctx, s.q.byID, pk)
 }
 
-// parsePK reads id as Django's AutoField.to_python does (int(value), which
-// allows surrounding whitespace).
-func parsePK(id string) (int64, bool) {
-	pk, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
-	return pk, err == nil
-}
-
-// UserByUsername implements auth.UserStore: an exact, case-sensitive match,
-// as Django's get_by_natural_key on SQLite and PostgreSQL.
+// UserByUsername implements auth.UserStore: an exact match on the
+// USERNAME_FIELD column, as Django's get_by_natural_key (case-sensitive on
+// SQLite and PostgreSQL; under MySQL's *_ci collations case-insensitive, as
+// Django there).
 func (s *Store) UserByUsername(ctx context.Context, username string) (*auth.User, error) {
 	return s.get(ctx, s.q.byUsername, username)
 }
 
-// CreateUser implements auth.UserStore. Every NOT NULL column is written
-// (Django's table has no defaults).
-func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
-	var last any
-	if u.LastLogin != nil {
-		last = s.timeArg(*u.LastLogin)
+// ListUsers returns up to limit users in primary-key order.
+func (s *Store) ListUsers(ctx context.Context, limit int) ([]*auth.User, error) {
+	st, err := s.stmt(ctx, s.q.list)
+	if err != nil {
+		return nil, fmt.Errorf("userdb: list users: %w", err)
 	}
+	rows, err := st.QueryContext(ctx, limit)
+	if err != nil {
+		return nil, fmt.Errorf("userdb: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []*auth.User
+	for rows.Next() {
+		vals := make([]any, len(s.l.cols))
+		dest := make([]any, len(s.l.cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("userdb: list users: %w", err)
+		}
+		u, err := s.user(vals)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("userdb: list users: %w", err)
+	}
+	return out, nil
+}
+
+// CreateUser implements auth.UserStore. Every column is written, as Django
+// writes every field (its tables have no defaults): the fields the model
+// has from u, extra columns from u.Extra, and for an extra NOT NULL column
+// without a database default that u.Extra lacks, the empty value of its
+// type ("" or 0 or false; other types are an error naming the column). An
+// integer key is assigned by the database; a UUID key is u.ID when set,
+// else a new random one (Django's default=uuid.uuid4); a string key must be
+// set in u.ID.
+func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
+	l := &s.l
+	var args []any
+	var newID string
 	joined := u.DateJoined
 	if joined.IsZero() {
 		joined = time.Now()
 	}
-	var id int64
-	err := s.db.QueryRowContext(ctx, s.q.insert, u.Password, last, u.IsSuperuser, u.Username, u.FirstName,
-		u.LastName, u.Email, u.IsStaff, u.IsActive, s.timeArg(joined)).Scan(&id)
-	if isUniqueViolation(err) {
-		return auth.ErrUsernameTaken
+	for i, c := range l.cols {
+		if c.pk {
+			switch l.pk {
+			case PKInt:
+				continue
+			case PKUUID:
+				id := NewUUID4()
+				if u.ID != "" {
+					var ok bool
+					if id, ok = ParseUUID(u.ID); !ok {
+						return fmt.Errorf("userdb: create user: %q is not a UUID", u.ID)
+					}
+				}
+				newID = id.String()
+			default:
+				if u.ID == "" {
+					return fmt.Errorf("userdb: create user: the primary key %s.%s is a string: set User.ID", l.table, c.name)
+				}
+				newID = u.ID
+			}
+			a, _ := s.pkArg(newID)
+			args = append(args, a)
+			continue
+		}
+		a, err := s.createArg(u, i, c, joined)
+		if err != nil {
+			return err
+		}
+		args = append(args, a)
 	}
-	if err != nil {
-		return fmt.Errorf("userdb: create user: %w", err)
+	if l.pk == PKInt {
+		id, err := s.insertInt(ctx, args)
+		if isUniqueViolation(err) {
+			return auth.ErrUsernameTaken
+		}
+		if err != nil {
+			return fmt.Errorf("userdb: create user: %w", err)
+		}
+		newID = strconv.FormatInt(id, 10)
+	} else {
+		_, err := s.db.ExecContext(ctx, s.q.insert, args...)
+		if isUniqueViolation(err) {
+			return auth.ErrUsernameTaken
+		}
+		if err != nil {
+			return fmt.Errorf("userdb: create user: %w", err)
+		}
 	}
-	u.ID = strconv.FormatInt(id, 10)
-	u.DateJoined = joined.UTC().Truncate(time.Microsecond)
+	u.ID = newID
+	if l.fields[fDateJoined] >= 0 {
+		u.DateJoined = joined.UTC().Truncate(time.Microsecond)
+	}
 	return nil
 }
 
-// isUniqueViolation recognises a UNIQUE failure from pgx (SQLSTATE 23505)
-// or modernc.org/sqlite (SQLITE_CONSTRAINT_UNIQUE, 2067) without importing
-// the drivers.
+// insertInt inserts a row whose integer key the database assigns and
+// returns the key.
+func (s *Store) insertInt(ctx context.Context, args []any) (int64, error) {
+	var id int64
+	if s.insertReturning() {
+		err := s.db.QueryRowContext(ctx, s.q.insert, args...).Scan(&id)
+		return id, err
+	}
+	res, err := s.db.ExecContext(ctx, s.q.insert, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+func (s *Store) createArg(u *auth.User, i int, c column, joined time.Time) (any, error) {
+	l := &s.l
+	for f, fi := range l.fields {
+		if fi != i {
+			continue
+		}
+		switch f {
+		case fPassword:
+			return u.Password, nil
+		case fUsername:
+			return u.Username, nil
+		case fFirstName:
+			return u.FirstName, nil
+		case fLastName:
+			return u.LastName, nil
+		case fEmail:
+			return u.Email, nil
+		case fIsSuperuser:
+			return u.IsSuperuser, nil
+		case fIsStaff:
+			return u.IsStaff, nil
+		case fIsActive:
+			return u.IsActive, nil
+		case fLastLogin:
+			if u.LastLogin == nil {
+				return nil, nil
+			}
+			return s.timeArg(*u.LastLogin), nil
+		case fDateJoined:
+			return s.timeArg(joined), nil
+		}
+	}
+	if v, ok := u.Extra[c.name]; ok {
+		if t, ok := v.(time.Time); ok {
+			return s.timeArg(t), nil
+		}
+		return v, nil
+	}
+	if !c.notNull || c.default_ {
+		return nil, nil
+	}
+	t := c.typ
+	switch {
+	case strings.Contains(t, "char") || strings.Contains(t, "text"):
+		return "", nil
+	case strings.Contains(t, "int") || strings.Contains(t, "numeric") || strings.Contains(t, "decimal") ||
+		strings.Contains(t, "real") || strings.Contains(t, "double") || strings.Contains(t, "float"):
+		return 0, nil
+	case strings.Contains(t, "bool"):
+		return false, nil
+	}
+	return nil, fmt.Errorf("userdb: create user: column %s.%s (%s) is NOT NULL without a default: set it in User.Extra", l.table, c.name, c.typ)
+}
+
+// isUniqueViolation recognises a UNIQUE failure from pgx (SQLSTATE 23505),
+// modernc.org/sqlite (SQLITE_CONSTRAINT_UNIQUE, 2067, or PRIMARYKEY, 1555)
+// or MySQL (1062) without importing the drivers.
 func isUniqueViolation(err error) bool {
 	if err == nil {
 		return false
@@ -253,17 +623,21 @@ func isUniqueViolation(err error) bool {
 	}
 	var lite interface{ Code() int }
 	if errors.As(err, &lite) {
-		return lite.Code() == 2067
+		return lite.Code() == 2067 || lite.Code() == 1555
 	}
-	return false
+	return isUniqueOther(err)
 }
 
 func (s *Store) update(ctx context.Context, query string, val any, id string) error {
-	pk, ok := parsePK(id)
+	pk, ok := s.pkArg(id)
 	if !ok {
 		return auth.ErrUserNotFound
 	}
-	res, err := s.db.ExecContext(ctx, query, val, pk)
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return fmt.Errorf("userdb: update user: %w", err)
+	}
+	res, err := st.ExecContext(ctx, val, pk)
 	if err != nil {
 		return fmt.Errorf("userdb: update user: %w", err)
 	}
@@ -281,4 +655,19 @@ func (s *Store) SetPassword(ctx context.Context, id string, encoded string) erro
 // UpdateLastLogin implements auth.UserStore.
 func (s *Store) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
 	return s.update(ctx, s.q.setLastLogin, s.timeArg(t), id)
+}
+
+// numberPlaceholders rewrites ? placeholders as PostgreSQL's $1, $2…
+func numberPlaceholders(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

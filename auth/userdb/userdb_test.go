@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,7 +92,7 @@ func testStore(t *testing.T, s *Store) {
 	}
 	want := *u
 	want.DateJoined = joined.UTC().Truncate(time.Microsecond)
-	if *got != want {
+	if !reflect.DeepEqual(*got, want) {
 		t.Errorf("UserByID:\n got %+v\nwant %+v", *got, want)
 	}
 	if got, err := s.UserByUsername(ctx, "alice"); err != nil || got.ID != u.ID {
