@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr/auth/hashers"
+	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/sessions/dbstore"
 )
@@ -26,6 +27,11 @@ const (
 	EnvAuthCacheTTL       = "DMR_AUTH_CACHE_TTL"
 	EnvDjangoVersion      = "DMR_DJANGO_VERSION"
 	EnvDocsAssets         = "DMR_DOCS_ASSETS"
+
+	EnvAuthUserModel          = "DMR_AUTH_USER_MODEL"
+	EnvAuthUserTable          = "DMR_AUTH_USER_TABLE"
+	EnvAuthUsernameField      = "DMR_AUTH_USERNAME_FIELD"
+	EnvAuthenticationBackends = "DMR_AUTHENTICATION_BACKENDS"
 )
 
 // Defaults of the configuration.
@@ -98,6 +104,29 @@ type Config struct {
 	// swagger-ui-dist files, served by the docs page instead of the CDN
 	// (dmr.DocsOptions.AssetsDir), for machines without internet access.
 	DocsAssetsDir string
+
+	// AuthUserModel is AUTH_USER_MODEL ("accounts.CustomUser"); empty means
+	// Django's auth.User. With any other model Django's migrations own the
+	// user tables: no command creates them (nor django_session), and the
+	// user table must exist when the application opens.
+	AuthUserModel string
+	// AuthUserTable is the user model's Meta.db_table when it sets one;
+	// empty means Django's default "<app_label>_<modelname>".
+	AuthUserTable string
+	// AuthUsernameField is the model's USERNAME_FIELD; empty means
+	// "username".
+	AuthUsernameField string
+	// AuthenticationBackends is AUTHENTICATION_BACKENDS: Django dotted
+	// paths, tried in order at login; a session whose _auth_user_backend is
+	// one of them is honoured. A path the application registered
+	// (Options.Backends) is its Go backend; any other path behaves like
+	// ModelBackend under that name. Empty means ModelBackend only.
+	AuthenticationBackends []string
+}
+
+// UserModel is the configured user model.
+func (c Config) UserModel() userdb.Model {
+	return userdb.Model{Name: c.AuthUserModel, Table: c.AuthUserTable, UsernameField: c.AuthUsernameField}
 }
 
 // ConfigFromEnv reads the configuration from the environment through lookup
@@ -118,6 +147,13 @@ type Config struct {
 //	DMR_DOCS_ASSETS           a directory holding swagger-ui-dist at the pinned version (for example
 //	                          $HOME/.cache/dmr/npm/node_modules/swagger-ui-dist, see scripts/docs-assets.sh):
 //	                          the docs page serves it instead of loading it from the CDN (offline use)
+//	DMR_AUTH_USER_MODEL       AUTH_USER_MODEL, app_label.ModelName (default auth.User); with a custom
+//	                          model Django's migrations create the user tables and django_session
+//	DMR_AUTH_USER_TABLE       the user model's db_table when it sets one (default <app_label>_<modelname>)
+//	DMR_AUTH_USERNAME_FIELD   USERNAME_FIELD (default username): what logins and createuser use
+//	DMR_AUTHENTICATION_BACKENDS comma-separated AUTHENTICATION_BACKENDS paths (default
+//	                          django.contrib.auth.backends.ModelBackend); paths the application has no
+//	                          Go backend for behave like ModelBackend under their own name
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -134,6 +170,11 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		CSRFTrustedOrigins: splitList(get(EnvCSRFTrustedOrigins)),
 		DjangoVersion:      get(EnvDjangoVersion),
 		DocsAssetsDir:      get(EnvDocsAssets),
+
+		AuthUserModel:          get(EnvAuthUserModel),
+		AuthUserTable:          get(EnvAuthUserTable),
+		AuthUsernameField:      get(EnvAuthUsernameField),
+		AuthenticationBackends: splitList(get(EnvAuthenticationBackends)),
 	}
 	if v := get(EnvCSRFUseSessions); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -212,10 +253,52 @@ func (c Config) Validate() error {
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)
 	}
+	if _, _, err := userdb.ParseModel(c.AuthUserModel); err != nil {
+		return fmt.Errorf("%s: %s", EnvAuthUserModel, strings.TrimPrefix(err.Error(), "userdb: "))
+	}
+	if c.AuthUsernameField != "" && !isIdentifier(c.AuthUsernameField) {
+		return fmt.Errorf("%s=%q: want a field name such as username or email", EnvAuthUsernameField, c.AuthUsernameField)
+	}
+	if c.AuthUserTable != "" && (len(c.AuthUserTable) > 128 || strings.ContainsAny(c.AuthUserTable, "\"`\x00")) {
+		return fmt.Errorf("%s=%q: not a table name", EnvAuthUserTable, c.AuthUserTable)
+	}
+	seen := map[string]bool{}
+	for _, b := range c.AuthenticationBackends {
+		if !isDottedPath(b) {
+			return fmt.Errorf("%s: %q is not a dotted Python path", EnvAuthenticationBackends, b)
+		}
+		if seen[b] {
+			return fmt.Errorf("%s: %q is listed twice", EnvAuthenticationBackends, b)
+		}
+		seen[b] = true
+	}
 	if _, err := csrf.New(csrf.Options{TrustedOrigins: c.CSRFTrustedOrigins}); err != nil {
 		return fmt.Errorf("%s: %s", EnvCSRFTrustedOrigins, strings.TrimPrefix(err.Error(), "csrf: "))
 	}
 	return nil
+}
+
+func isIdentifier(s string) bool {
+	for i, r := range s {
+		if r == '_' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9') {
+			continue
+		}
+		return false
+	}
+	return s != ""
+}
+
+func isDottedPath(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return false
+	}
+	for _, p := range parts {
+		if !isIdentifier(p) {
+			return false
+		}
+	}
+	return true
 }
 
 func (c Config) needsRedis() bool {

@@ -39,6 +39,10 @@ type Options struct {
 	Hashers *hashers.Hashers
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Backends are the application's Go authentication backends by Django
+	// dotted path. Config.AuthenticationBackends (DMR_AUTHENTICATION_BACKENDS)
+	// chooses which run and in which order.
+	Backends map[string]BackendFunc
 	// AuthCacheTTL is the application's default for Config.AuthCacheTTL
 	// (DMR_AUTH_CACHE_TTL), used when the configuration leaves it unset:
 	// zero (the library's default) means no caching; a positive value keeps
@@ -80,6 +84,14 @@ type Env struct {
 	// login, logout, the current user) on it.
 	Users auth.UserStore
 	Auth  *auth.Auth
+	// UserTable is the user table itself (no cache), and UserModel
+	// describes the configured user model (table, key, Django's derived
+	// names such as its view permission).
+	UserTable *userdb.Store
+	UserModel userdb.Info
+	// Hashers makes and checks password hashes (Django's PASSWORD_HASHERS
+	// for the configured DJANGO_VERSION).
+	Hashers *hashers.Hashers
 
 	// Sessions, CSRF and Headers are the middlewares' configurations.
 	Sessions *sessions.Middleware
@@ -235,7 +247,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if e.CSRF, err = csrf.New(co); err != nil {
 		return nil, err
 	}
-	if err := e.openUsers(opts); err != nil {
+	if err := e.openUsers(ctx, opts); err != nil {
 		return nil, err
 	}
 	if ttl := e.authCacheTTL(opts); ttl > 0 && mode == online {

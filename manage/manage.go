@@ -311,12 +311,18 @@ func (c *cli) migrate(ctx context.Context) error {
 // MigrateAll creates the django_session and auth_user tables where they are
 // missing, then the application's own tables. It is idempotent and accepts a
 // database Django has already migrated.
+//
+// With a custom user model (DMR_AUTH_USER_MODEL) Django's migrations own the
+// user tables and django_session: only the application's own tables are
+// created.
 func (a App) MigrateAll(ctx context.Context, env *Env) error {
-	if err := env.SessionTable.CreateTables(ctx); err != nil {
-		return fmt.Errorf("migrate django_session: %s", oneLine(err))
-	}
-	if err := env.createUserTables(ctx); err != nil {
-		return fmt.Errorf("migrate auth_user: %s", oneLine(err))
+	if !env.customUserModel() {
+		if err := env.SessionTable.CreateTables(ctx); err != nil {
+			return fmt.Errorf("migrate django_session: %s", oneLine(err))
+		}
+		if err := env.createUserTables(ctx); err != nil {
+			return fmt.Errorf("migrate auth_user: %s", oneLine(err))
+		}
 	}
 	if a.Migrate != nil {
 		if err := a.Migrate(ctx, env); err != nil {

@@ -47,9 +47,6 @@ type createUserFlags struct {
 }
 
 func (c *cli) createUser(ctx context.Context, o createUserFlags) error {
-	if err := ValidateUsername(o.username); err != nil {
-		return fmt.Errorf("createuser: --username: %w", err)
-	}
 	if o.passwordStdin && o.noPassword {
 		return errors.New("createuser: --password-stdin and --no-password exclude each other")
 	}
@@ -61,6 +58,20 @@ func (c *cli) createUser(ctx context.Context, o createUserFlags) error {
 		return err
 	}
 	defer env.Close()
+	if field := env.UserModel.UsernameField; field == "" || field == "username" {
+		if err := ValidateUsername(o.username); err != nil {
+			return fmt.Errorf("createuser: --username: %w", err)
+		}
+	} else {
+		// USERNAME_FIELD is another column (email…): --username carries its
+		// value, which only has to be present and fit.
+		if o.username == "" || utf8.RuneCountInString(o.username) > 254 {
+			return fmt.Errorf("createuser: --username: the %s (USERNAME_FIELD) must have 1 to 254 characters", field)
+		}
+		if field == "email" && o.email == "" {
+			o.email = o.username
+		}
+	}
 	if _, err := env.Users.UserByUsername(ctx, o.username); err == nil {
 		return fmt.Errorf("createuser: user %q already exists", o.username)
 	} else if !errors.Is(err, auth.ErrUserNotFound) {

@@ -2,19 +2,52 @@ package manage
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/userdb"
 )
 
-// openUsers builds the auth_user store and Django's auth on it.
-func (e *Env) openUsers(opts Options) error {
-	store, err := userdb.New(e.DB, e.Dialect)
+// BackendFunc builds an application's Go authentication backend once the
+// environment is open (its user store and hashers are ready). It is
+// registered under a Django dotted path in Options.Backends.
+type BackendFunc func(env *Env) (auth.Backend, error)
+
+// openUsers opens the user table of the configured model and Django's auth
+// on it. The stock auth.User table may be missing (migrate creates it); a
+// custom model's table must exist, with a schema that fits.
+func (e *Env) openUsers(ctx context.Context, opts Options) error {
+	m := e.Config.UserModel()
+	var (
+		store *userdb.Store
+		err   error
+	)
+	switch {
+	case e.offline:
+		// Nothing is contacted: the queries are never run.
+		store, err = userdb.New(e.DB, e.Dialect)
+		if err == nil {
+			e.UserModel, err = userdb.Describe(m)
+		}
+	default:
+		store, err = userdb.Open(ctx, e.DB, e.Dialect, m)
+		if errors.Is(err, userdb.ErrNoTable) && m.IsStock() {
+			store, err = userdb.New(e.DB, e.Dialect) // migrate creates it
+		} else if errors.Is(err, userdb.ErrNoTable) {
+			return fmt.Errorf("user table %s of %s=%s does not exist: run Django's migrate first (dmr creates no table of a custom user model)",
+				tableOf(m), EnvAuthUserModel, e.Config.AuthUserModel)
+		}
+		if err == nil {
+			e.UserModel = store.Info()
+		}
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", EnvAuthUserModel, err)
 	}
 	e.userTable = store
+	e.UserTable = store
 	e.closers = append(e.closers, store.Close) // its prepared statements
 	e.Users = store
 	if ttl := e.authCacheTTL(opts); ttl > 0 {
@@ -30,15 +63,51 @@ func (e *Env) openUsers(opts Options) error {
 		}
 		hs = &hashers.Hashers{List: hashers.DjangoDefaults(v)}
 	}
+	if hs == nil {
+		hs = &hashers.Hashers{}
+	}
+	e.Hashers = hs
+	var backends []auth.Backend
+	for _, path := range e.Config.AuthenticationBackends {
+		if f, ok := opts.Backends[path]; ok {
+			b, err := f(e)
+			if err != nil {
+				return fmt.Errorf("%s: %s: %w", EnvAuthenticationBackends, path, err)
+			}
+			if b.Path() != path {
+				return fmt.Errorf("%s: the backend registered as %s names itself %s", EnvAuthenticationBackends, path, b.Path())
+			}
+			backends = append(backends, b)
+			continue
+		}
+		// Django's ModelBackend and its subclasses (allauth's
+		// AuthenticationBackend, AllowAllUsersModelBackend's stricter
+		// siblings…): the same lookups here, under the configured name.
+		backends = append(backends, &auth.ModelBackend{Name: path})
+	}
 	e.Auth, err = auth.New(auth.Options{
 		SecretKey:    e.SecretKey,
 		FallbackKeys: e.FallbackKeys,
 		Users:        e.Users,
 		Hashers:      hs,
+		Backends:     backends,
 		Logger:       e.Logger,
 	})
 	return err
 }
+
+func tableOf(m userdb.Model) string {
+	info, err := userdb.Describe(m)
+	if err != nil {
+		return "?"
+	}
+	return info.Table
+}
+
+// customUserModel reports whether the configured model is not Django's
+// stock auth.User: Django's migrations then own the user tables and
+// django_session.
+func (e *Env) customUserModel() bool { return !e.Config.UserModel().IsStock() }
 
 func (e *Env) createUserTables(ctx context.Context) error {
 	return e.userTable.CreateTables(ctx)

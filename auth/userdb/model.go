@@ -132,6 +132,25 @@ type Info struct {
 	Extra []string
 }
 
+// Describe returns what Info says of m without reading the schema: the names
+// Django derives from the model. PKColumn is "id" and PK is m.PK, Extra is
+// empty and HasPermissions true, since only the table can tell.
+func Describe(m Model) (Info, error) {
+	r, err := m.resolve()
+	if err != nil {
+		return Info{}, err
+	}
+	l := layout{resolved: r, pkCol: column{name: "id"}}
+	l.fields[fIsSuperuser] = 0
+	return l.info(), nil
+}
+
+// IsStock reports whether m is Django's stock auth.User on auth_user.
+func (m Model) IsStock() bool {
+	r, err := m.resolve()
+	return err == nil && r.appLabel == "auth" && r.modelName == "user" && r.table == "auth_user"
+}
+
 // ViewPermission is the "view" permission of the model, as Django names its
 // default permissions: "<app_label>.view_<modelname>" ("auth.view_user").
 func (i Info) ViewPermission() string { return i.AppLabel + ".view_" + i.ModelName }

@@ -63,7 +63,7 @@ type Store struct {
 var _ auth.UserStore = (*Store)(nil)
 
 type queries struct {
-	byID, byUsername, insert, setPassword, setLastLogin, list string
+	byID, byUsername, byEmail, insert, setPassword, setLastLogin, list string
 }
 
 // New returns a Store on Django's stock auth_user table without reading
@@ -171,11 +171,15 @@ func (s *Store) buildQueries() queries {
 		setLastLogin: `UPDATE ` + t + ` SET ` + s.quote(l.cols[l.fields[fLastLogin]].name) + ` = ? WHERE ` + pk + ` = ?`,
 		list:         strings.TrimSuffix(sel, ` WHERE `) + ` ORDER BY ` + pk + ` LIMIT ?`,
 	}
+	if i := l.fields[fEmail]; i >= 0 {
+		// Django's email__iexact.
+		q.byEmail = sel + `UPPER(` + s.quote(l.cols[i].name) + `) = UPPER(?)`
+	}
 	if l.pk == PKInt && s.insertReturning() {
 		q.insert += ` RETURNING ` + pk
 	}
 	if s.d == Postgres {
-		for _, p := range []*string{&q.byID, &q.byUsername, &q.insert, &q.setPassword, &q.setLastLogin, &q.list} {
+		for _, p := range []*string{&q.byID, &q.byUsername, &q.byEmail, &q.insert, &q.setPassword, &q.setLastLogin, &q.list} {
 			*p = numberPlaceholders(*p)
 		}
 	}
@@ -436,6 +440,53 @@ func (s *Store) UserByID(ctx context.Context, id string) (*auth.User, error) {
 func (s *Store) UserByUsername(ctx context.Context, username string) (*auth.User, error) {
 	return s.get(ctx, s.q.byUsername, username)
 }
+
+// UserByEmail returns the user whose email column matches email without
+// regard to case (Django's email__iexact, as email login backends look users
+// up). ErrUserNotFound also when the model has no email column; when several
+// users match, the error says so.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
+	if s.q.byEmail == "" {
+		return nil, auth.ErrUserNotFound
+	}
+	st, err := s.stmt(ctx, s.q.byEmail+" LIMIT 2")
+	if err != nil {
+		return nil, fmt.Errorf("userdb: load user: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, email)
+	if err != nil {
+		return nil, fmt.Errorf("userdb: load user: %w", err)
+	}
+	defer rows.Close()
+	var found *auth.User
+	for rows.Next() {
+		if found != nil {
+			return nil, ErrMultipleUsers
+		}
+		vals := make([]any, len(s.l.cols))
+		dest := make([]any, len(s.l.cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("userdb: load user: %w", err)
+		}
+		if found, err = s.user(vals); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("userdb: load user: %w", err)
+	}
+	if found == nil {
+		return nil, auth.ErrUserNotFound
+	}
+	return found, nil
+}
+
+// ErrMultipleUsers: an email lookup matched more than one user (Django's
+// MultipleObjectsReturned).
+var ErrMultipleUsers = errors.New("userdb: more than one user has this email")
 
 // ListUsers returns up to limit users in primary-key order.
 func (s *Store) ListUsers(ctx context.Context, limit int) ([]*auth.User, error) {

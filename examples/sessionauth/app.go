@@ -34,7 +34,11 @@ func App() manage.App {
 		// 1 s (DMR_AUTH_CACHE_TTL overrides, 0 disables): a logout, password
 		// change or deactivation made by Django or another replica takes
 		// effect here within 1 s; those made through this server at once.
-		Options: manage.Options{AuthCacheTTL: time.Second},
+		Options: manage.Options{
+			AuthCacheTTL: time.Second,
+			// Go backends by Django path, for DMR_AUTHENTICATION_BACKENDS.
+			Backends: map[string]manage.BackendFunc{EmailBackendPath: emailBackend},
+		},
 	}
 }
 
