@@ -66,7 +66,7 @@ func TestExampleApp(t *testing.T) {
 	})
 }
 
-func startExample(t *testing.T, bin, dbURL, secret string) string {
+func startExample(t *testing.T, bin, dbURL, secret string, env ...string) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -77,7 +77,7 @@ func startExample(t *testing.T, bin, dbURL, secret string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", addr)
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "DMR_DATABASE_URL="+dbURL, "DMR_SECRET_KEY="+secret, "DMR_SESSION_STORE=db")
+	cmd.Env = append(append(os.Environ(), "DMR_DATABASE_URL="+dbURL, "DMR_SECRET_KEY="+secret, "DMR_SESSION_STORE=db"), env...)
 	var logs strings.Builder
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -90,6 +90,9 @@ func startExample(t *testing.T, bin, dbURL, secret string) string {
 		if err == nil {
 			resp.Body.Close()
 			return base
+		}
+		if cmd.ProcessState != nil || (i > 20 && strings.Contains(logs.String(), "Error")) {
+			t.Fatalf("the example stopped: %s", logs.String())
 		}
 		if i == 600 {
 			t.Fatalf("the example did not start on %s: %v\n%s", addr, err, logs.String())

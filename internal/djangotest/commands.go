@@ -209,3 +209,40 @@ func (d *Django) CSRFCheck(r CSRFRequest) CSRFVerdict {
 	d.Run("csrf-check", r, &v)
 	return v
 }
+
+// CreateUserWith creates a user with extra fields (is_staff, is_superuser,
+// is_active, email, and "extra": {column: value} for a custom model's own
+// fields). With the custom model, username is the email.
+func (d *Django) CreateUserWith(username, password string, fields map[string]any) User {
+	d.t.Helper()
+	args := map[string]any{"username": username, "password": password}
+	for k, v := range fields {
+		args[k] = v
+	}
+	var u User
+	d.Run("create-user", args, &u)
+	return u
+}
+
+// GrantPerm gives the permission "app_label.codename" to the user, or to
+// group (created if missing) which the user joins, and returns what
+// user.has_perm answers afterwards.
+func (d *Django) GrantPerm(username, perm, group string) bool {
+	d.t.Helper()
+	var r struct {
+		HasPerm bool `json:"has_perm"`
+	}
+	d.Run("grant-perm", map[string]any{"username": username, "perm": perm, "group": group}, &r)
+	return r.HasPerm
+}
+
+// RevokePerm removes the permission from the user or from group and
+// returns user.has_perm afterwards.
+func (d *Django) RevokePerm(username, perm, group string) bool {
+	d.t.Helper()
+	var r struct {
+		HasPerm bool `json:"has_perm"`
+	}
+	d.Run("revoke-perm", map[string]any{"username": username, "perm": perm, "group": group}, &r)
+	return r.HasPerm
+}

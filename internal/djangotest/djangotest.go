@@ -49,6 +49,11 @@ type Config struct {
 	CSRFUseSessions bool
 	// CSRFTrustedOrigins sets CSRF_TRUSTED_ORIGINS.
 	CSRFTrustedOrigins []string
+	// AuthUserModel is "" (Django's auth.User) or "accounts.CustomUser", the
+	// interop project's custom model (UUID key, email login, display_name).
+	AuthUserModel string
+	// AuthenticationBackends sets AUTHENTICATION_BACKENDS (default Django's).
+	AuthenticationBackends []string
 	// Timeout bounds one command (default 2 minutes).
 	Timeout time.Duration
 }
@@ -164,6 +169,8 @@ func (c Config) Env() []string {
 		"DMR_SECRET_KEY_FALLBACKS=" + strings.Join(c.Fallbacks, ","),
 		"DMR_SESSION_ENGINE=" + c.SessionEngine,
 		"DMR_CSRF_TRUSTED_ORIGINS=" + strings.Join(c.CSRFTrustedOrigins, ","),
+		"DMR_AUTH_USER_MODEL=" + c.AuthUserModel,
+		"DMR_AUTHENTICATION_BACKENDS=" + strings.Join(c.AuthenticationBackends, ","),
 	}
 	if c.RedisURL != "" {
 		env = append(env, "DMR_REDIS_URL="+c.RedisURL, "DMR_CACHE_KEY_PREFIX="+c.RedisPrefix)

@@ -49,20 +49,21 @@ def store_class():
 
 
 def user(username):
-    return get_user_model().objects.get(username=username)
+    """The user whose USERNAME_FIELD is username (get_by_natural_key)."""
+    return get_user_model()._default_manager.get_by_natural_key(username)
 
 
 def user_row(u):
     return {
         "id": str(u.pk),
-        "username": u.username,
+        "username": u.get_username(),
         "password": u.password,
-        "email": u.email,
+        "email": getattr(u, "email", ""),
         "is_active": u.is_active,
-        "is_staff": u.is_staff,
-        "is_superuser": u.is_superuser,
+        "is_staff": getattr(u, "is_staff", False),
+        "is_superuser": getattr(u, "is_superuser", False),
         "last_login": u.last_login.isoformat() if u.last_login else None,
-        "date_joined": u.date_joined.isoformat(),
+        "date_joined": u.date_joined.isoformat() if getattr(u, "date_joined", None) else None,
     }
 
 
@@ -106,16 +107,55 @@ def cmd_tables(a):
 
 @command("create-user")
 def cmd_create_user(a):
-    """{username, password (null: unusable), email, is_staff, is_superuser, is_active}"""
-    u = get_user_model().objects.create_user(
-        a["username"],
-        a.get("email", ""),
-        a.get("password"),
+    """{username, password (null: unusable), email, is_staff, is_superuser, is_active,
+    extra: {column: value}}. With a custom model whose USERNAME_FIELD is email,
+    username is the email."""
+    User = get_user_model()
+    flags = dict(
         is_staff=bool(a.get("is_staff")),
         is_superuser=bool(a.get("is_superuser")),
         is_active=a.get("is_active", True),
+        **a.get("extra", {}),
     )
+    if User.USERNAME_FIELD == "email":
+        u = User.objects.create_user(a["username"], a.get("password"), **flags)
+    else:
+        u = User.objects.create_user(a["username"], a.get("email", ""), a.get("password"), **flags)
     return user_row(u)
+
+
+@command("grant-perm")
+def cmd_grant_perm(a):
+    """{username, perm: "app_label.codename", group (optional)}: the permission
+    given to the user directly, or to the group (created if missing) which
+    the user joins. Returns what user.has_perm says afterwards (fresh user)."""
+    from django.contrib.auth.models import Group, Permission
+
+    app_label, codename = a["perm"].split(".", 1)
+    p = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    u = user(a["username"])
+    if a.get("group"):
+        g, _ = Group.objects.get_or_create(name=a["group"])
+        g.permissions.add(p)
+        u.groups.add(g)
+    else:
+        u.user_permissions.add(p)
+    return {"has_perm": user(a["username"]).has_perm(a["perm"])}
+
+
+@command("revoke-perm")
+def cmd_revoke_perm(a):
+    """{username, perm, group (optional)}: removes the permission from the user
+    or from the group. Returns has_perm afterwards."""
+    from django.contrib.auth.models import Group, Permission
+
+    app_label, codename = a["perm"].split(".", 1)
+    p = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    if a.get("group"):
+        Group.objects.get(name=a["group"]).permissions.remove(p)
+    else:
+        user(a["username"]).user_permissions.remove(p)
+    return {"has_perm": user(a["username"]).has_perm(a["perm"])}
 
 
 @command("get-user-row")

@@ -10,6 +10,9 @@ DMR_REDIS_URL             when set, the default cache is Django's RedisCache (4.
 DMR_CACHE_KEY_PREFIX      KEY_PREFIX of that cache (default "")
 DMR_CSRF_USE_SESSIONS     1 -> CSRF_USE_SESSIONS = True
 DMR_CSRF_TRUSTED_ORIGINS  comma-separated CSRF_TRUSTED_ORIGINS
+DMR_AUTH_USER_MODEL       accounts.CustomUser installs the accounts app (a custom user model:
+                          UUID key, email login, display_name) and sets AUTH_USER_MODEL
+DMR_AUTHENTICATION_BACKENDS comma-separated AUTHENTICATION_BACKENDS (default: Django's)
 """
 import os
 from urllib.parse import unquote, urlsplit
@@ -61,6 +64,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
 ]
+if _env("DMR_AUTH_USER_MODEL", "auth.User") != "auth.User":
+    if _env("DMR_AUTH_USER_MODEL") != "accounts.CustomUser":
+        raise RuntimeError("DMR_AUTH_USER_MODEL: want auth.User or accounts.CustomUser")
+    INSTALLED_APPS.append("accounts")
+    AUTH_USER_MODEL = "accounts.CustomUser"
+if _list("DMR_AUTHENTICATION_BACKENDS"):
+    AUTHENTICATION_BACKENDS = _list("DMR_AUTHENTICATION_BACKENDS")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
