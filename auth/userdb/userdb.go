@@ -5,22 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/dmr-go/dmr/auth"
-	"github.com/dmr-go/dmr/internal/sqlstmt"
-	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
-// Dialect is the SQL database a Store talks to (shared with the session
-// store).
-type Dialect = dbstore.Dialect
+// Dialect is the SQL database a Store talks to (see sqldb).
+type Dialect = sqldb.Dialect
 
 // Dialects.
 const (
-	SQLite   = dbstore.SQLite
-	Postgres = dbstore.Postgres
+	SQLite   = sqldb.SQLite
+	Postgres = sqldb.Postgres
 )
 
 // Django's DDL for auth_user (auth migrations 0001–0012, the same in Django
@@ -51,7 +48,7 @@ type Store struct {
 	d  Dialect
 	q  queries
 
-	stmts *sqlstmt.Cache
+	stmts *sqldb.StmtCache
 }
 
 var _ auth.UserStore = (*Store)(nil)
@@ -69,7 +66,7 @@ func New(db *sql.DB, d Dialect) (*Store, error) {
 	if d != SQLite && d != Postgres {
 		return nil, fmt.Errorf("userdb: unknown dialect %v", d)
 	}
-	return &Store{db: db, d: d, q: buildQueries(d), stmts: sqlstmt.New(db)}, nil
+	return &Store{db: db, d: d, q: buildQueries(d), stmts: sqldb.NewStmtCache(db)}, nil
 }
 
 // stmt returns query prepared once per Store.
@@ -97,24 +94,10 @@ func buildQueries(d Dialect) queries {
 	}
 	if d == Postgres {
 		for _, p := range []*string{&q.byID, &q.byUsername, &q.insert, &q.setPassword, &q.setLastLogin} {
-			*p = numberPlaceholders(*p)
+			*p = d.Rebind(*p)
 		}
 	}
 	return q
-}
-
-func numberPlaceholders(q string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 // CreateTables creates auth_user where it is missing. It is idempotent and
@@ -146,13 +129,7 @@ func (s *Store) CreateTables(ctx context.Context) error {
 
 // timeArg converts t to what the dialect stores: UTC with microseconds,
 // as text "2006-01-02 15:04:05[.ffffff]" on SQLite (as Django writes it).
-func (s *Store) timeArg(t time.Time) any {
-	t = t.UTC().Truncate(time.Microsecond)
-	if s.d == SQLite {
-		return dbstore.FormatSQLiteTime(t)
-	}
-	return t
-}
+func (s *Store) timeArg(t time.Time) any { return s.d.TimeArg(t) }
 
 func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, error) {
 	var u auth.User
@@ -166,9 +143,9 @@ func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, err
 		err = st.QueryRowContext(ctx, arg).Scan(&u.ID, &u.Password, &last, &u.IsSuperuser, &u.Username,
 			&u.FirstName, &u.LastName, &u.Email, &u.IsStaff, &u.IsActive, &joined)
 		if err == nil {
-			if u.DateJoined, err = dbstore.ParseSQLiteTime(joined); err == nil && last.Valid {
+			if u.DateJoined, err = sqldb.ParseTime(joined); err == nil && last.Valid {
 				var t time.Time
-				if t, err = dbstore.ParseSQLiteTime(last.String); err == nil {
+				if t, err = sqldb.ParseTime(last.String); err == nil {
 					u.LastLogin = &t
 				}
 			}
@@ -217,7 +194,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	var id int64
 	err := s.db.QueryRowContext(ctx, s.q.insert, u.Password, last, u.IsSuperuser, u.Username, u.FirstName,
 		u.LastName, u.Email, u.IsStaff, u.IsActive, s.timeArg(joined)).Scan(&id)
-	if isUniqueViolation(err) {
+	if sqldb.IsUniqueViolation(err) {
 		return auth.ErrUsernameTaken
 	}
 	if err != nil {
@@ -226,24 +203,6 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	u.ID = id
 	u.DateJoined = joined.UTC().Truncate(time.Microsecond)
 	return nil
-}
-
-// isUniqueViolation recognises a UNIQUE failure from pgx (SQLSTATE 23505)
-// or modernc.org/sqlite (SQLITE_CONSTRAINT_UNIQUE, 2067) without importing
-// the drivers.
-func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
-	}
-	var pg interface{ SQLState() string }
-	if errors.As(err, &pg) {
-		return pg.SQLState() == "23505"
-	}
-	var lite interface{ Code() int }
-	if errors.As(err, &lite) {
-		return lite.Code() == 2067
-	}
-	return false
 }
 
 func (s *Store) update(ctx context.Context, query string, val any, id int64) error {

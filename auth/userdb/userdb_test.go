@@ -12,17 +12,17 @@ import (
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/internal/testenv"
-	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 func openSQLite(t testing.TB) *sql.DB {
 	t.Helper()
-	db, _, err := dbstore.OpenDB(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite3"))
+	db, err := sqldb.Open(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite3"), sqldb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db
+	return db.Write
 }
 
 // djangoDDL is what Django's migrations leave (django-admin sqlmigrate /
