@@ -96,6 +96,8 @@ type DB struct {
 	// Timeout is the deadline Context gives an operation. Zero means
 	// DefaultTimeout; negative means none (only the caller's context).
 	Timeout time.Duration
+
+	wal bool // Ping switches the SQLite file to WAL (Open's default settings)
 }
 
 // New returns a DB that runs reads and writes on db. On SQLite, open db
@@ -175,12 +177,18 @@ func (s Source) Open(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// Ping checks that both pools can connect, within db.Context's bound.
+// Ping checks that both pools can connect, within db.Context's bound. On
+// a SQLite database opened with Open's default settings it first switches
+// the file to the WAL journal (a no-op once done: the mode is kept in the
+// file); with Options.Lazy, call Ping before use.
 func (db *DB) Ping(ctx context.Context) error {
 	ctx, cancel := db.Context(ctx)
 	defer cancel()
-	// The writer first: on SQLite it is the one connection that sets the
-	// journal mode.
+	if db.wal {
+		if err := db.setWAL(ctx); err != nil {
+			return fmt.Errorf("sqldb: %s unreachable: %w", db.Dialect, err)
+		}
+	}
 	if err := db.Write.PingContext(ctx); err != nil {
 		return fmt.Errorf("sqldb: %s unreachable: %w", db.Dialect, err)
 	}
@@ -210,16 +218,23 @@ func pool(db *sql.DB, opts Options, size int, lifetime bool) {
 }
 
 // openSQLite opens one writer connection and a pool of query_only readers.
-// Only the writer's parameters change the journal mode, so concurrent
-// first connections never race to convert the file to WAL (which SQLite
-// answers with SQLITE_BUSY without waiting on the busy timeout).
+//
+// With the default settings no connection's parameters change the journal
+// mode: Ping does, on the writer, retrying while SQLite answers
+// SQLITE_BUSY. Switching a file to WAL needs an exclusive lock that SQLite
+// takes without calling the busy handler, so when several connections (or
+// processes) open a new file at once and each runs journal_mode=WAL as it
+// connects, the losers fail at once, whatever busy_timeout says. That was
+// the cause of TestCreateTablesConcurrently/sqlite failing about 1 run in
+// 20.
 func (s Source) openSQLite(db *DB, opts Options) error {
 	query := s.Query
 	readQuery := query + "&_pragma=query_only(1)"
 	if query == SQLitePragmas {
 		busy := "busy_timeout(" + strconv.FormatInt(max(orDefault(opts.BusyTimeout, DefaultBusyTimeout), 0).Milliseconds(), 10) + ")"
-		query = strings.Replace(query, "busy_timeout(5000)", busy, 1)
+		query = strings.Replace(strings.Replace(query, "&_pragma=journal_mode(WAL)", "", 1), "busy_timeout(5000)", busy, 1)
 		readQuery = strings.Replace(sqliteReaderPragmas, "busy_timeout(5000)", busy, 1)
+		db.wal = !s.InMemory()
 	}
 	w, err := sql.Open("sqlite", s.Path+"?"+query)
 	if err != nil {
@@ -287,4 +302,34 @@ func (s Source) openMySQL(db *DB, opts Options) error {
 	pool(p, opts, DefaultMaxOpenConns, true)
 	db.Read, db.Write = p, p
 	return nil
+}
+
+// setWAL switches the SQLite file to the WAL journal on the writer,
+// retrying while another connection holds the lock (see openSQLite).
+func (db *DB) setWAL(ctx context.Context) error {
+	for delay := time.Millisecond; ; delay = min(2*delay, 50*time.Millisecond) {
+		var mode string
+		err := db.Write.QueryRowContext(ctx, `PRAGMA journal_mode=WAL`).Scan(&mode)
+		if err == nil {
+			if mode != "wal" {
+				return fmt.Errorf("journal_mode is %q, not wal", mode)
+			}
+			return nil
+		}
+		if !isBusy(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (%w)", err, ctx.Err())
+		case <-time.After(delay):
+		}
+	}
+}
+
+// isBusy recognises SQLITE_BUSY (and its extended codes) from
+// modernc.org/sqlite.
+func isBusy(err error) bool {
+	var lite interface{ Code() int }
+	return errors.As(err, &lite) && lite.Code()&0xff == 5
 }
