@@ -13,7 +13,7 @@ import (
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/internal/djangotest"
 	"github.com/dmr-go/dmr/sessions"
-	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // goAuthApp is a Go service sharing Django's database and SECRET_KEY:
@@ -253,12 +253,12 @@ func TestAuthFallbacks(t *testing.T) {
 func openUsers(t *testing.T, db database) *userdb.Store {
 	t.Helper()
 	ctx := context.Background()
-	sqlDB, d, err := dbstore.OpenDB(ctx, db.URL)
+	sqlDB, err := sqldb.Open(ctx, db.URL, sqldb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sqlDB.Close() })
-	s, err := userdb.New(sqlDB, d)
+	s, err := userdb.New(sqlDB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -192,12 +192,8 @@ func TestSessionsDB(t *testing.T) {
 }
 
 func insertRaw(ctx context.Context, s *dbstore.Store, key, data string) error {
-	q := `INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?, ?, ?)`
-	var exp any = dbstore.FormatSQLiteTime(time.Now().Add(time.Hour))
-	if s.Dialect() == dbstore.Postgres {
-		q = `INSERT INTO django_session (session_key, session_data, expire_date) VALUES ($1, $2, $3)`
-		exp = time.Now().Add(time.Hour)
-	}
-	_, err := s.DB().ExecContext(ctx, q, key, data, exp)
+	d := s.DB().Dialect
+	q := d.Rebind(`INSERT INTO django_session (session_key, session_data, expire_date) VALUES (?, ?, ?)`)
+	_, err := s.DB().Write.ExecContext(ctx, q, key, data, d.TimeArg(time.Now().Add(time.Hour)))
 	return err
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
-	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // Environment variables read by ConfigFromEnv.
@@ -63,8 +63,9 @@ const (
 // its secret keys and its session and CSRF settings. ConfigFromEnv reads it
 // from the DMR_* environment variables; Validate checks it.
 type Config struct {
-	// DatabaseURL is sqlite:PATH (relative or absolute) or
-	// postgres://… / postgresql://…. Empty means DefaultDatabaseURL.
+	// DatabaseURL is sqlite:PATH (relative or absolute),
+	// postgres://… / postgresql://… or mysql://USER[:PASS]@HOST[:PORT]/DB
+	// (MySQL 8, MariaDB; see sqldb.ParseURL). Empty means DefaultDatabaseURL.
 	DatabaseURL string
 	// SecretKey is Django's SECRET_KEY. When empty on SQLite, Open uses the
 	// key kept in the file beside the database (SecretKeyFile), creating it
@@ -132,7 +133,7 @@ func (c Config) UserModel() userdb.Model {
 // ConfigFromEnv reads the configuration from the environment through lookup
 // (os.LookupEnv in a real program) and validates it:
 //
-//	DMR_DATABASE_URL          sqlite:PATH | postgres://… | postgresql://…  (default sqlite:dmr.sqlite3)
+//	DMR_DATABASE_URL          sqlite:PATH | postgres://… | postgresql://… | mysql://USER[:PASS]@HOST[:PORT]/DB  (default sqlite:dmr.sqlite3)
 //	DMR_SECRET_KEY            Django's SECRET_KEY
 //	DMR_SECRET_KEY_FALLBACKS  comma-separated SECRET_KEY_FALLBACKS
 //	DMR_SESSION_STORE         db (default) | cached_db | redis | signed_cookies
@@ -223,10 +224,11 @@ func (c *Config) setDefaults() {
 // Missing values are taken as their defaults.
 func (c Config) Validate() error {
 	c.setDefaults()
-	_, _, dialect, err := dbstore.ParseURL(c.DatabaseURL)
+	src, err := sqldb.ParseURL(c.DatabaseURL)
 	if err != nil {
-		return fmt.Errorf("%s: %s", EnvDatabaseURL, strings.TrimPrefix(err.Error(), "dbstore: "))
+		return fmt.Errorf("%s: %s", EnvDatabaseURL, strings.TrimPrefix(err.Error(), "sqldb: "))
 	}
+	dialect := src.Dialect
 	switch c.SessionStore {
 	case StoreDB, StoreCachedDB, StoreRedis, StoreSignedCookies:
 	default:
@@ -237,7 +239,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s: %s", EnvRedisURL, redactRedisErr(c.RedisURL, err))
 		}
 	}
-	if c.SecretKey == "" && dialect != dbstore.SQLite {
+	if c.SecretKey == "" && dialect != sqldb.SQLite {
 		return fmt.Errorf("%s is required with %s (only the SQLite setup generates a key)", EnvSecretKey, dialect)
 	}
 	for i, k := range c.SecretKeyFallbacks {
@@ -305,9 +307,9 @@ func (c Config) needsRedis() bool {
 	return c.SessionStore == StoreRedis || c.SessionStore == StoreCachedDB
 }
 
-func (c Config) dialect() dbstore.Dialect {
-	_, _, d, _ := dbstore.ParseURL(c.DatabaseURL)
-	return d
+func (c Config) dialect() sqldb.Dialect {
+	src, _ := sqldb.ParseURL(c.DatabaseURL)
+	return src.Dialect
 }
 
 // redactRedisErr words a Redis URL error without repeating the URL, which may

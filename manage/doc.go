@@ -30,7 +30,8 @@
 // # Configuration
 //
 // ConfigFromEnv reads DMR_DATABASE_URL (sqlite:PATH, postgres://…,
-// postgresql://…; default sqlite:dmr.sqlite3), DMR_SECRET_KEY,
+// postgresql://…, mysql://USER[:PASS]@HOST[:PORT]/DB; default
+// sqlite:dmr.sqlite3), DMR_SECRET_KEY,
 // DMR_SECRET_KEY_FALLBACKS (comma-separated), DMR_SESSION_STORE (db,
 // cached_db, redis, signed_cookies), DMR_REDIS_URL (default
 // redis://127.0.0.1:6379/0), DMR_CSRF_USE_SESSIONS, DMR_CSRF_TRUSTED_ORIGINS

@@ -20,6 +20,7 @@ import (
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
 	"github.com/dmr-go/dmr/sessions/redisstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // Options are the application's fixed settings that do not come from the
@@ -63,10 +64,14 @@ type Env struct {
 	SecretKey    []byte
 	FallbackKeys [][]byte
 
-	// DB is the application's database (users, the django_session table, the
-	// application's own tables).
+	// SQL is the application's database (users, the django_session table,
+	// the application's own tables): its dialect and its read and write
+	// pools (separate on SQLite, see sqldb.DB).
+	SQL *sqldb.DB
+	// DB is SQL.Write and Dialect SQL.Dialect, for code that wants one
+	// *sql.DB.
 	DB      *sql.DB
-	Dialect dbstore.Dialect
+	Dialect sqldb.Dialect
 	// SessionTable is the django_session table on DB. It is always set (migrate
 	// creates the table whatever the session store, as Django does); it is the
 	// session store for StoreDB.
@@ -144,25 +149,17 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		}
 	}()
 
-	driver, dsn, dialect, err := dbstore.ParseURL(cfg.DatabaseURL)
+	// Lazy: no I/O here; the ping below is the online check.
+	db, err := sqldb.Open(ctx, cfg.DatabaseURL, sqldb.Options{Lazy: true})
 	if err != nil {
 		return nil, err
 	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
-	}
-	e.DB, e.Dialect = db, dialect
+	dialect := db.Dialect
+	e.SQL, e.DB, e.Dialect = db, db.Write, dialect
 	e.closers = append(e.closers, db.Close)
-	if dialect == dbstore.SQLite {
-		// One writer at a time anyway; a small pool keeps readers concurrent
-		// without piling up connections that each hold a page cache.
-		db.SetMaxOpenConns(8)
-		db.SetMaxIdleConns(8)
-	}
 	if mode == online {
-		if err := db.PingContext(ctx); err != nil {
-			return nil, fmt.Errorf("database %s unreachable: %s", dialect, oneLine(err))
+		if err := db.Ping(ctx); err != nil {
+			return nil, fmt.Errorf("database %s unreachable: %s", dialect, oneLine(errors.Unwrap(err)))
 		}
 	}
 
@@ -183,7 +180,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if err != nil {
 		return nil, err
 	}
-	e.SessionTable, err = dbstore.New(db, dbstore.Options{Dialect: dialect, Codec: codec, Logger: log})
+	e.SessionTable, err = dbstore.New(db, dbstore.Options{Codec: codec, Logger: log})
 	if err != nil {
 		return nil, err
 	}

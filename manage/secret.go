@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // secretKeyChars is the alphabet of Django's get_random_secret_key.
@@ -45,13 +45,12 @@ func NewSecretKey() string {
 // "" for PostgreSQL and for in-memory SQLite databases.
 func (c Config) SecretKeyFile() string {
 	c.setDefaults()
-	_, dsn, d, err := dbstore.ParseURL(c.DatabaseURL)
-	if err != nil || d != dbstore.SQLite {
+	src, err := sqldb.ParseURL(c.DatabaseURL)
+	if err != nil || src.Dialect != sqldb.SQLite || src.InMemory() {
 		return ""
 	}
-	path, _, _ := strings.Cut(dsn, "?")
-	path = strings.TrimPrefix(path, "file:")
-	if path == "" || path == ":memory:" || strings.Contains(dsn, "mode=memory") {
+	path := strings.TrimPrefix(src.Path, "file:")
+	if path == "" {
 		return ""
 	}
 	return path + SecretKeyFileSuffix
@@ -68,7 +67,7 @@ func (c Config) resolveSecretKey(log *slog.Logger, create bool) (string, error) 
 		}
 		return c.SecretKey, nil
 	}
-	if c.dialect() != dbstore.SQLite {
+	if c.dialect() != sqldb.SQLite {
 		return "", fmt.Errorf("%s is required with %s", EnvSecretKey, c.dialect())
 	}
 	path := c.SecretKeyFile()

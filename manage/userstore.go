@@ -27,14 +27,14 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 	switch {
 	case e.offline:
 		// Nothing is contacted: the queries are never run.
-		store, err = userdb.New(e.DB, e.Dialect)
+		store, err = userdb.New(e.SQL)
 		if err == nil {
 			e.UserModel, err = userdb.Describe(m)
 		}
 	default:
-		store, err = userdb.Open(ctx, e.DB, e.Dialect, m)
+		store, err = userdb.Open(ctx, e.SQL, m)
 		if errors.Is(err, userdb.ErrNoTable) && m.IsStock() {
-			store, err = userdb.New(e.DB, e.Dialect) // migrate creates it
+			store, err = userdb.New(e.SQL) // migrate creates it
 		} else if errors.Is(err, userdb.ErrNoTable) {
 			return fmt.Errorf("user table %s of %s=%s does not exist: run Django's migrate first (dmr creates no table of a custom user model)",
 				tableOf(m), EnvAuthUserModel, e.Config.AuthUserModel)

@@ -3,23 +3,12 @@ package userdb
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"time"
 )
 
-// The dialect-specific pieces beyond SQLite and PostgreSQL.
-
-func otherDialect(d Dialect) bool { return false }
-
-func quoteOther(d Dialect, name string) string { return `"` + name + `"` }
-
-func readColumnsOther(ctx context.Context, db *sql.DB, d Dialect, table string) (*sql.Rows, error) {
-	return nil, fmt.Errorf("unsupported dialect %v", d)
+// readColumnsMySQL lists the columns of table in the connection's database
+// (MySQL 8, MariaDB), in the shape readColumns scans.
+func readColumnsMySQL(ctx context.Context, db *sql.DB, table string) (*sql.Rows, error) {
+	return db.QueryContext(ctx, "SELECT `COLUMN_NAME`, LOWER(`COLUMN_TYPE`), `IS_NULLABLE` = 'NO', "+
+		"`COLUMN_DEFAULT` IS NOT NULL OR `EXTRA` LIKE '%auto_increment%', `COLUMN_KEY` = 'PRI' "+
+		"FROM information_schema.`COLUMNS` WHERE `TABLE_SCHEMA` = DATABASE() AND `TABLE_NAME` = ? ORDER BY `ORDINAL_POSITION`", table)
 }
-
-func timeArgOther(d Dialect, t time.Time) any { return t }
-
-func isUniqueOther(err error) bool { return false }
-
-// insertReturning reports whether INSERT … RETURNING gives the new key.
-func (s *Store) insertReturning() bool { return s.d == SQLite || s.d == Postgres }

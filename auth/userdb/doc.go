@@ -14,6 +14,6 @@
 // column supplied (the table has no defaults). Username lookups are exact
 // and case-sensitive, as Django's.
 //
-// Open databases with sessions/dbstore.OpenDB (same URLs, drivers and SQLite
-// pragmas as the session store).
+// Open databases with sqldb.Open (same URLs, drivers and SQLite pragmas as
+// the session store) and pass its Write pool.
 package userdb

@@ -9,7 +9,7 @@ import (
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/userdb"
-	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 func Example() {
@@ -19,12 +19,12 @@ func Example() {
 
 	// The same URL forms as the session store; a Django project's
 	// db.sqlite3 (or PostgreSQL database) works as is.
-	db, dialect, err := dbstore.OpenDB(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"))
+	db, err := sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), sqldb.Options{})
 	if err != nil {
 		panic(err)
 	}
 	defer db.Close()
-	users, err := userdb.New(db, dialect)
+	users, err := userdb.New(db)
 	if err != nil {
 		panic(err)
 	}

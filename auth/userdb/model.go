@@ -116,6 +116,9 @@ type Info struct {
 	Table     string // "auth_user"
 	PKColumn  string // "id"
 	PK        PKKind
+	// PKType is the key column's declared type, lower-cased ("integer",
+	// "bigint", "uuid", "char(32)"…): what a foreign key to it is declared as.
+	PKType string
 	// UsernameField is USERNAME_FIELD.
 	UsernameField string
 	// GroupsTable and GroupsColumn are PermissionsMixin's groups m2m table
@@ -140,7 +143,7 @@ func Describe(m Model) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	l := layout{resolved: r, pkCol: column{name: "id"}}
+	l := layout{resolved: r, pkCol: column{name: "id", typ: "integer"}}
 	l.fields[fIsSuperuser] = 0
 	return l.info(), nil
 }

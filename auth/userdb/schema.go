@@ -37,7 +37,7 @@ func readColumns(ctx context.Context, db *sql.DB, d Dialect, table string) ([]co
 			COALESCE((SELECT true FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY(i.indkey)), false)
 			FROM pg_attribute a WHERE a.attrelid = to_regclass(quote_ident($1)) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, table)
 	default:
-		rows, err = readColumnsOther(ctx, db, d, table)
+		rows, err = readColumnsMySQL(ctx, db, table)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("userdb: read the columns of %s: %w", table, err)
@@ -207,7 +207,7 @@ func pkKindOf(d Dialect, typ string) PKKind {
 // info describes the layout.
 func (l *layout) info() Info {
 	i := Info{
-		AppLabel: l.appLabel, ModelName: l.modelName, Table: l.table, PKColumn: l.pkCol.name, PK: l.pk,
+		AppLabel: l.appLabel, ModelName: l.modelName, Table: l.table, PKColumn: l.pkCol.name, PK: l.pk, PKType: l.pkCol.typ,
 		UsernameField:         l.username,
 		GroupsTable:           l.table + "_groups",
 		GroupsColumn:          l.modelName + "_id",

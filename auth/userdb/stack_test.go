@@ -12,6 +12,7 @@ import (
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 const secretKey = "django-insecure-test-secret-key-0123456789abcdefghijklmnopqrstuv"
@@ -32,11 +33,11 @@ func newStack(t testing.TB, h func(w http.ResponseWriter, r *http.Request)) *sta
 	if err != nil {
 		t.Fatal(err)
 	}
-	sstore, err := dbstore.New(db, dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	sstore, err := dbstore.New(sqldb.New(db, sqldb.SQLite), dbstore.Options{Codec: codec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, err := New(db, SQLite)
+	users, err := New(sqldb.New(db, sqldb.SQLite))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,7 @@ import (
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 	"github.com/dmr-go/dmr/sessions/redisstore"
 )
 
@@ -139,11 +140,11 @@ func benchSCS(b *testing.B, store scs.Store) {
 }
 
 func sqliteDB(b *testing.B) *sql.DB {
-	_, dsn, _, err := dbstore.ParseURL("sqlite:" + filepath.Join(b.TempDir(), "db.sqlite3"))
+	src, err := sqldb.ParseURL("sqlite:" + filepath.Join(b.TempDir(), "db.sqlite3"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sql.Open("sqlite", src.DSN)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -151,8 +152,8 @@ func sqliteDB(b *testing.B) *sql.DB {
 	return db
 }
 
-func dmrDB(b *testing.B, db *sql.DB, d dbstore.Dialect) *dbstore.Store {
-	s, err := dbstore.New(db, dbstore.Options{Dialect: d, Codec: codec(b)})
+func dmrDB(b *testing.B, db *sql.DB, d sqldb.Dialect) *dbstore.Store {
+	s, err := dbstore.New(sqldb.New(db, d), dbstore.Options{Codec: codec(b)})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -172,7 +173,7 @@ func BenchmarkReadPath(b *testing.B) {
 	b.Run("store=memory/dmr", func(b *testing.B) { benchDMR(b, &sessions.MemoryStore{}) })
 	b.Run("store=memory/scs", func(b *testing.B) { benchSCS(b, memstore.NewWithCleanupInterval(0)) })
 
-	b.Run("store=sqlite/dmr", func(b *testing.B) { benchDMR(b, dmrDB(b, sqliteDB(b), dbstore.SQLite)) })
+	b.Run("store=sqlite/dmr", func(b *testing.B) { benchDMR(b, dmrDB(b, sqliteDB(b), sqldb.SQLite)) })
 	b.Run("store=sqlite/scs", func(b *testing.B) {
 		db := sqliteDB(b)
 		exec(b, db, `CREATE TABLE sessions (token TEXT PRIMARY KEY, data BLOB NOT NULL, expiry REAL NOT NULL)`)
@@ -180,7 +181,7 @@ func BenchmarkReadPath(b *testing.B) {
 		benchSCS(b, sqlite3store.NewWithCleanupInterval(db, 0))
 	})
 
-	b.Run("store=postgres/dmr", func(b *testing.B) { benchDMR(b, dmrDB(b, testenv.Postgres(b), dbstore.Postgres)) })
+	b.Run("store=postgres/dmr", func(b *testing.B) { benchDMR(b, dmrDB(b, testenv.Postgres(b), sqldb.Postgres)) })
 	b.Run("store=postgres/scs", func(b *testing.B) {
 		db := testenv.Postgres(b)
 		exec(b, db, `CREATE TABLE sessions (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)`)
@@ -205,7 +206,7 @@ func BenchmarkReadPath(b *testing.B) {
 
 	b.Run("store=cached_db+postgres/dmr", func(b *testing.B) {
 		c, prefix := testenv.Redis(b)
-		st, err := redisstore.NewCachedDB(dmrDB(b, testenv.Postgres(b), dbstore.Postgres), c, redisstore.Options{KeyPrefix: prefix})
+		st, err := redisstore.NewCachedDB(dmrDB(b, testenv.Postgres(b), sqldb.Postgres), c, redisstore.Options{KeyPrefix: prefix})
 		if err != nil {
 			b.Fatal(err)
 		}

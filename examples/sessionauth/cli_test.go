@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/dmr-go/dmr/internal/testenv"
-	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // The CLI tests run the real binary, built once per test run.
@@ -184,7 +184,7 @@ func TestCLIEnvironmentErrors(t *testing.T) {
 		{"postgres without key", map[string]string{"DMR_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}, "DMR_SECRET_KEY is required with postgres"},
 		{"database unreachable", map[string]string{"DMR_DATABASE_URL": "postgres://postgres@127.0.0.1:1/x?connect_timeout=2", "DMR_SECRET_KEY": "k"}, "database postgres unreachable"},
 		{"sqlite directory missing", map[string]string{"DMR_DATABASE_URL": "sqlite:" + filepath.Join(dir, "missing", "db.sqlite3"), "DMR_SECRET_KEY": "k"}, "database sqlite unreachable"},
-		{"unsupported database", map[string]string{"DMR_DATABASE_URL": "mysql://x"}, "DMR_DATABASE_URL: unsupported database URL"},
+		{"unsupported database", map[string]string{"DMR_DATABASE_URL": "oracle://x"}, "DMR_DATABASE_URL: unsupported database URL"},
 		{"bad store", map[string]string{"DMR_SESSION_STORE": "files"}, `DMR_SESSION_STORE="files"`},
 		{"redis unreachable", map[string]string{"DMR_SESSION_STORE": "redis", "DMR_REDIS_URL": "redis://127.0.0.1:1/0", "DMR_DATABASE_URL": "sqlite:" + filepath.Join(dir, "r.sqlite3"), "DMR_SECRET_KEY": "k"}, "redis at 127.0.0.1:1 unreachable"},
 		{"bad trusted origin", map[string]string{"DMR_CSRF_TRUSTED_ORIGINS": "example.com"}, "DMR_CSRF_TRUSTED_ORIGINS"},
@@ -276,8 +276,8 @@ func TestCLIClearSessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	past := dbstore.FormatSQLiteTime(time.Now().Add(-time.Hour).UTC())
-	future := dbstore.FormatSQLiteTime(time.Now().Add(time.Hour).UTC())
+	past := sqldb.FormatTime(time.Now().Add(-time.Hour).UTC())
+	future := sqldb.FormatTime(time.Now().Add(time.Hour).UTC())
 	if _, err := db.Exec(`INSERT INTO django_session VALUES ('expiredexpiredexpiredexpired0001', 'x', ?), ('liveliveliveliveliveliveliveli01', 'x', ?)`, past, future); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	"github.com/redis/go-redis/v9"
 )
@@ -110,6 +111,79 @@ func sanitize(s string) string {
 		out = out[:30]
 	}
 	return out
+}
+
+// mysqlAdminDSN is how tests reach MariaDB/MySQL as an administrator: root
+// over the unix socket (DMR_TEST_MYSQL_SOCKET, default
+// /run/mysqld/mysqld.sock), as Debian's MariaDB authenticates root.
+func mysqlAdminDSN() string {
+	sock := os.Getenv("DMR_TEST_MYSQL_SOCKET")
+	if sock == "" {
+		sock = "/run/mysqld/mysqld.sock"
+	}
+	cfg := mysql.NewConfig()
+	cfg.User = "root"
+	cfg.Net = "unix"
+	cfg.Addr = sock
+	cfg.Timeout = 5 * time.Second
+	return cfg.FormatDSN()
+}
+
+// MySQLAddr is the TCP address of MariaDB/MySQL that the URLs MySQLURL
+// returns point at (DMR_TEST_MYSQL_ADDR, default 127.0.0.1:3306).
+func MySQLAddr() string {
+	if a := os.Getenv("DMR_TEST_MYSQL_ADDR"); a != "" {
+		return a
+	}
+	return "127.0.0.1:3306"
+}
+
+// MySQLURL creates a private database and a user with a random password
+// that may use only that database over TCP, and returns
+// mysql://USER:PASS@MySQLAddr()/DB. Both are dropped when t ends. The
+// administrator connection is root over the unix socket (see
+// DMR_TEST_MYSQL_SOCKET); when it fails the test is skipped, or fails under
+// DMR_TEST_REQUIRE_ALL=1, naming "MariaDB".
+func MySQLURL(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	admin, err := sql.Open("mysql", mysqlAdminDSN())
+	if err == nil {
+		err = admin.PingContext(ctx)
+	}
+	if err != nil && admin != nil {
+		admin.Close()
+	}
+	Require(t, "MariaDB", err == nil, fmt.Sprint(err))
+	suffix := randSuffix()
+	name := "dmrtest_" + strings.ToLower(sanitize(t.Name())) + "_" + suffix
+	user := "dmrtest_" + suffix // MySQL 8 allows 32 characters
+	pass := randSuffix() + randSuffix()
+	for _, q := range []string{
+		"CREATE DATABASE `" + name + "`",
+		"CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + pass + "'",
+		"GRANT ALL PRIVILEGES ON `" + name + "`.* TO '" + user + "'@'%'",
+	} {
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`") //nolint:errcheck // best effort
+			admin.ExecContext(ctx, "DROP USER IF EXISTS '"+user+"'@'%'") //nolint:errcheck // best effort
+			admin.Close()
+			t.Fatalf("testenv: %s: %v", strings.Fields(q)[0]+" "+strings.Fields(q)[1], err)
+		}
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+			t.Logf("testenv: drop database %s: %v", name, err)
+		}
+		if _, err := admin.ExecContext(ctx, "DROP USER IF EXISTS '"+user+"'@'%'"); err != nil {
+			t.Logf("testenv: drop user %s: %v", user, err)
+		}
+		admin.Close()
+	})
+	return "mysql://" + user + ":" + pass + "@" + MySQLAddr() + "/" + name
 }
 
 // RedisAddr is the address tests use for Redis.

@@ -2,7 +2,12 @@ package testenv
 
 import (
 	"context"
+	"database/sql"
+	"net/url"
+	"strings"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 func TestPostgresPrivateDatabase(t *testing.T) {
@@ -24,5 +29,36 @@ func TestRedisPrefix(t *testing.T) {
 	}
 	if got := c.Get(ctx, prefix+"k").Val(); got != "v" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestMySQLPrivateDatabase(t *testing.T) {
+	u := MySQLURL(t)
+	cfg, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, _ := cfg.User.Password()
+	dsn := mysql.NewConfig()
+	dsn.User, dsn.Passwd, dsn.Net, dsn.Addr, dsn.DBName = cfg.User.Username(), pass, "tcp", cfg.Host, cfg.Path[1:]
+	db, err := sql.Open("mysql", dsn.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	var name string
+	if err := db.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name); err != nil {
+		t.Fatalf("TCP login with the test user: %v", err)
+	}
+	if name != cfg.Path[1:] || !strings.HasPrefix(name, "dmrtest_") {
+		t.Fatalf("connected to %q, want the private database %q", name, cfg.Path[1:])
+	}
+	if _, err := db.ExecContext(ctx, "CREATE TABLE t (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	// The user may not touch other databases.
+	if _, err := db.ExecContext(ctx, "CREATE DATABASE dmrtest_forbidden_"+randSuffix()); err == nil {
+		t.Fatal("the test user could create another database")
 	}
 }

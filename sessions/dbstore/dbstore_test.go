@@ -17,6 +17,7 @@ import (
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 const secretKey = "django-insecure-test-secret-key-0123456789abcdefghijklmnopqrstuv"
@@ -33,16 +34,33 @@ func testCodec(t testing.TB) *sessions.DjangoCodec {
 
 // Django's DDL, verbatim: SQLite from `sqlmigrate`/sqlite_master, PostgreSQL
 // from `manage.py sqlmigrate sessions 0001` (3.2–6.1 identical).
-var djangoDDL = map[dbstore.Dialect][]string{
-	dbstore.SQLite: {
+var djangoDDL = map[sqldb.Dialect][]string{
+	sqldb.SQLite: {
 		`CREATE TABLE "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" datetime NOT NULL)`,
 		`CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_date")`,
 	},
-	dbstore.Postgres: {
+	sqldb.Postgres: {
 		`CREATE TABLE "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" timestamp with time zone NOT NULL)`,
 		`CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_date")`,
 		`CREATE INDEX "django_session_session_key_c0390e0f_like" ON "django_session" ("session_key" varchar_pattern_ops)`,
 	},
+	// `manage.py sqlmigrate sessions 0001` on MariaDB 10.11 (4.2 = 5.2).
+	sqldb.MySQL: {
+		"CREATE TABLE `django_session` (`session_key` varchar(40) NOT NULL PRIMARY KEY, `session_data` longtext NOT NULL, `expire_date` datetime(6) NOT NULL)",
+		"CREATE INDEX `django_session_expire_date_a5c62663` ON `django_session` (`expire_date`)",
+	},
+}
+
+// What a Django-migrated MariaDB database shows in information_schema.
+var djangoMySQLColumns = []string{
+	"session_key varchar(40) NO PRI",
+	"session_data longtext NO ",
+	"expire_date datetime(6) NO MUL",
+}
+
+var djangoMySQLIndexes = []string{
+	"PRIMARY session_key 0",
+	"django_session_expire_date_a5c62663 expire_date 1",
 }
 
 // What Django's migrated PostgreSQL database shows in pg_indexes and
@@ -61,17 +79,14 @@ var djangoPGColumns = []string{
 
 type env struct {
 	name    string
-	dialect dbstore.Dialect
-	open    func(t testing.TB) *sql.DB
+	dialect sqldb.Dialect
+	open    func(t testing.TB) *sqldb.DB
 }
 
-func sqliteDB(t testing.TB) *sql.DB {
+// openURL opens a database with sqldb's defaults, closed when t ends.
+func openURL(t testing.TB, url string) *sqldb.DB {
 	t.Helper()
-	_, dsn, _, err := dbstore.ParseURL("sqlite:" + filepath.Join(t.TempDir(), "db.sqlite3"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sqldb.Open(context.Background(), url, sqldb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +94,21 @@ func sqliteDB(t testing.TB) *sql.DB {
 	return db
 }
 
+func sqliteDB(t testing.TB) *sqldb.DB {
+	return openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite3"))
+}
+
+// envs are the databases every test runs on.
 var envs = []env{
-	{"sqlite", dbstore.SQLite, sqliteDB},
-	{"postgres", dbstore.Postgres, func(t testing.TB) *sql.DB { return testenv.Postgres(t) }},
+	{"sqlite", sqldb.SQLite, sqliteDB},
+	{"postgres", sqldb.Postgres, func(t testing.TB) *sqldb.DB { return openURL(t, testenv.PostgresURL(t)) }},
+	{"mariadb", sqldb.MySQL, func(t testing.TB) *sqldb.DB { return openURL(t, testenv.MySQLURL(t)) }},
+}
+
+// execSQL runs a statement written with ? placeholders on the write pool.
+func execSQL(ctx context.Context, db *sqldb.DB, q string, args ...any) error {
+	_, err := db.Write.ExecContext(ctx, db.Dialect.Rebind(q), args...)
+	return err
 }
 
 type clock struct {
@@ -98,7 +125,7 @@ func (c *clock) Add(d time.Duration) {
 
 func newStore(t *testing.T, e env, now func() time.Time) *dbstore.Store {
 	t.Helper()
-	s, err := dbstore.New(e.open(t), dbstore.Options{Dialect: e.dialect, Codec: testCodec(t), Now: now})
+	s, err := dbstore.New(e.open(t), dbstore.Options{Codec: testCodec(t), Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +275,7 @@ func TestExpiry(t *testing.T) {
 			t.Fatal(err)
 		}
 		var left int
-		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM django_session`).Scan(&left); err != nil || left != 0 {
+		if err := s.DB().Read.QueryRowContext(ctx, `SELECT count(*) FROM django_session`).Scan(&left); err != nil || left != 0 {
 			t.Fatalf("rows left %d, %v", left, err)
 		}
 	})
@@ -262,11 +289,7 @@ func TestCorruptDataIsEmptySession(t *testing.T) {
 		if _, err := s.Create(ctx, sessions.Record{Key: key, Data: obj("a", "b"), Expiry: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		q := `UPDATE django_session SET session_data = 'tampered' WHERE session_key = ?`
-		if e.dialect == dbstore.Postgres {
-			q = strings.Replace(q, "?", "$1", 1)
-		}
-		if _, err := s.DB().ExecContext(ctx, q, key); err != nil {
+		if err := execSQL(ctx, s.DB(), `UPDATE django_session SET session_data = 'tampered' WHERE session_key = ?`, key); err != nil {
 			t.Fatal(err)
 		}
 		r, err := s.Load(ctx, key)
@@ -318,26 +341,26 @@ func TestSQLiteDateTimeText(t *testing.T) {
 		{"sqlitetime000000000000000000000d", time.Date(2026, 12, 9, 19, 14, 16, 5000, time.FixedZone("CET", 3600)), "2026-12-09 18:14:16.000005"},
 	}
 	for _, c := range cases {
-		if got := dbstore.FormatSQLiteTime(c.exp); got != c.want {
-			t.Errorf("FormatSQLiteTime(%v) = %q, want %q", c.exp, got, c.want)
+		if got := sqldb.FormatTime(c.exp); got != c.want {
+			t.Errorf("FormatTime(%v) = %q, want %q", c.exp, got, c.want)
 		}
 		if _, err := s.Create(ctx, sessions.Record{Key: c.key, Data: obj(), Expiry: c.exp}); err != nil {
 			t.Fatal(err)
 		}
 		var stored, typ string
-		if err := s.DB().QueryRowContext(ctx, `SELECT CAST(expire_date AS TEXT), typeof(expire_date) FROM django_session WHERE session_key = ?`, c.key).Scan(&stored, &typ); err != nil {
+		if err := s.DB().Read.QueryRowContext(ctx, `SELECT CAST(expire_date AS TEXT), typeof(expire_date) FROM django_session WHERE session_key = ?`, c.key).Scan(&stored, &typ); err != nil {
 			t.Fatal(err)
 		}
 		if stored != c.want || typ != "text" {
 			t.Errorf("stored %q (%s), want %q (text)", stored, typ, c.want)
 		}
-		back, err := dbstore.ParseSQLiteTime(stored)
+		back, err := sqldb.ParseTime(stored)
 		if err != nil || !back.Equal(c.exp.Truncate(time.Microsecond)) {
-			t.Errorf("ParseSQLiteTime(%q) = %v, %v", stored, back, err)
+			t.Errorf("ParseTime(%q) = %v, %v", stored, back, err)
 		}
 	}
 	// A row Django wrote is read with its exact expiry and compared as text.
-	if _, err := s.DB().ExecContext(ctx, `INSERT INTO django_session VALUES ('djangowrote00000000000000000000aa', 'eyJmb28iOiJiYXIifQ:1r31eq:Gs1AV0QVJZ9d2maCcgNyGDFLEpJ1jYtEx5VIK3g-640', '2999-01-02 03:04:05.060708')`); err != nil {
+	if _, err := s.DB().Write.ExecContext(ctx, `INSERT INTO django_session VALUES ('djangowrote00000000000000000000aa', 'eyJmb28iOiJiYXIifQ:1r31eq:Gs1AV0QVJZ9d2maCcgNyGDFLEpJ1jYtEx5VIK3g-640', '2999-01-02 03:04:05.060708')`); err != nil {
 		t.Fatal(err)
 	}
 	r, err := s.Load(ctx, "djangowrote00000000000000000000aa")
@@ -350,11 +373,6 @@ func TestSQLiteDateTimeText(t *testing.T) {
 	if want := time.Date(2999, 1, 2, 3, 4, 5, 60708000, time.UTC); !r.Expiry.Equal(want) {
 		t.Errorf("Expiry %v, want %v", r.Expiry, want)
 	}
-	for _, bad := range []string{"", "2026-12-09", "yesterday", "2026-13-01 00:00:00"} {
-		if _, err := dbstore.ParseSQLiteTime(bad); err == nil {
-			t.Errorf("ParseSQLiteTime(%q) succeeded", bad)
-		}
-	}
 }
 
 func TestCreateTablesTwiceAndOnDjangoSchema(t *testing.T) {
@@ -365,12 +383,12 @@ func TestCreateTablesTwiceAndOnDjangoSchema(t *testing.T) {
 				db := e.open(t)
 				if django {
 					for _, stmt := range djangoDDL[e.dialect] {
-						if _, err := db.ExecContext(ctx, stmt); err != nil {
+						if _, err := db.Write.ExecContext(ctx, stmt); err != nil {
 							t.Fatalf("Django DDL: %v", err)
 						}
 					}
 				}
-				s, err := dbstore.New(db, dbstore.Options{Dialect: e.dialect, Codec: testCodec(t)})
+				s, err := dbstore.New(db, dbstore.Options{Codec: testCodec(t)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -395,7 +413,7 @@ func TestCreateTablesTwiceAndOnDjangoSchema(t *testing.T) {
 func TestCreateTablesConcurrently(t *testing.T) {
 	forEach(t, func(t *testing.T, e env) {
 		db := e.open(t)
-		s, err := dbstore.New(db, dbstore.Options{Dialect: e.dialect, Codec: testCodec(t)})
+		s, err := dbstore.New(db, dbstore.Options{Codec: testCodec(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -414,11 +432,23 @@ func TestCreateTablesConcurrently(t *testing.T) {
 
 // checkDjangoSchema compares what the database reports with Django's own
 // migrated schema.
-func checkDjangoSchema(t *testing.T, db *sql.DB, d dbstore.Dialect) {
+func checkDjangoSchema(t *testing.T, sdb *sqldb.DB, d sqldb.Dialect) {
 	t.Helper()
 	ctx := context.Background()
+	db := sdb.Read
 	var got []string
-	if d == dbstore.SQLite {
+	if d == sqldb.MySQL {
+		got = queryStrings(t, db, "SELECT CONCAT_WS(' ', column_name, column_type, is_nullable, column_key) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'django_session' ORDER BY ordinal_position")
+		if !slices.Equal(got, djangoMySQLColumns) {
+			t.Errorf("columns:\n got %q\nwant %q", got, djangoMySQLColumns)
+		}
+		got = queryStrings(t, db, "SELECT CONCAT_WS(' ', index_name, column_name, non_unique) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'django_session' ORDER BY index_name = 'PRIMARY' DESC, index_name, seq_in_index")
+		if !slices.Equal(got, djangoMySQLIndexes) {
+			t.Errorf("indexes:\n got %q\nwant %q", got, djangoMySQLIndexes)
+		}
+		return
+	}
+	if d == sqldb.SQLite {
 		rows, err := db.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE tbl_name = 'django_session' AND sql IS NOT NULL ORDER BY type DESC, name`)
 		if err != nil {
 			t.Fatal(err)
@@ -432,7 +462,7 @@ func checkDjangoSchema(t *testing.T, db *sql.DB, d dbstore.Dialect) {
 			// SQLite keeps the statement as written; ours says IF NOT EXISTS.
 			got = append(got, strings.Replace(s, " IF NOT EXISTS", "", 1))
 		}
-		if want := djangoDDL[dbstore.SQLite]; !slices.Equal(got, want) {
+		if want := djangoDDL[sqldb.SQLite]; !slices.Equal(got, want) {
 			t.Errorf("sqlite_master:\n got %q\nwant %q", got, want)
 		}
 		return
@@ -574,7 +604,7 @@ func TestDeleteUserSessions(t *testing.T) {
 		// More rows than one scan batch, so the keyset pagination is exercised.
 		n := dbstore.ScanBatch + 234
 		var want []string
-		tx, err := s.DB().BeginTx(ctx, nil)
+		tx, err := s.DB().Write.BeginTx(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -586,11 +616,7 @@ func TestDeleteUserSessions(t *testing.T) {
 			if i%50 == 0 {
 				data = "corrupt" // skipped, never deleted
 			}
-			q, exparg := `INSERT INTO django_session VALUES (?, ?, ?)`, any(dbstore.FormatSQLiteTime(exp))
-			if e.dialect == dbstore.Postgres {
-				q, exparg = `INSERT INTO django_session VALUES ($1, $2, $3)`, exp
-			}
-			if _, err := tx.ExecContext(ctx, q, key, data, exparg); err != nil {
+			if _, err := tx.ExecContext(ctx, e.dialect.Rebind(`INSERT INTO django_session VALUES (?, ?, ?)`), key, data, e.dialect.TimeArg(exp)); err != nil {
 				t.Fatal(err)
 			}
 			if uid == "3" && data != "corrupt" && key != "user0000000000000000000000000003" {
@@ -608,7 +634,7 @@ func TestDeleteUserSessions(t *testing.T) {
 			t.Fatalf("deleted %d keys, want %d", len(got), len(want))
 		}
 		var left int
-		if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM django_session`).Scan(&left); err != nil {
+		if err := s.DB().Read.QueryRowContext(ctx, `SELECT count(*) FROM django_session`).Scan(&left); err != nil {
 			t.Fatal(err)
 		}
 		if left != n-len(want) {
@@ -624,78 +650,38 @@ func TestDeleteUserSessions(t *testing.T) {
 	})
 }
 
-func TestParseURL(t *testing.T) {
-	cases := []struct {
-		in, driver, dsn string
-		d               dbstore.Dialect
-	}{
-		{"sqlite:db.sqlite3", "sqlite", "db.sqlite3?" + dbstore.SQLitePragmas, dbstore.SQLite},
-		{"sqlite:///var/lib/app/db.sqlite3", "sqlite", "/var/lib/app/db.sqlite3?" + dbstore.SQLitePragmas, dbstore.SQLite},
-		{"sqlite://rel/db.sqlite3", "sqlite", "rel/db.sqlite3?" + dbstore.SQLitePragmas, dbstore.SQLite},
-		{"sqlite:/tmp/x.db?_pragma=foreign_keys(1)", "sqlite", "/tmp/x.db?_pragma=foreign_keys(1)", dbstore.SQLite},
-		{"postgres://u:p@h:5432/db?sslmode=disable", "pgx", "postgres://u:p@h:5432/db?sslmode=disable", dbstore.Postgres},
-		{"postgresql://h/db", "pgx", "postgresql://h/db", dbstore.Postgres},
-	}
-	for _, c := range cases {
-		driver, dsn, d, err := dbstore.ParseURL(c.in)
-		if err != nil || driver != c.driver || dsn != c.dsn || d != c.d {
-			t.Errorf("ParseURL(%q) = %q %q %v %v", c.in, driver, dsn, d, err)
-		}
-	}
-	for _, bad := range []string{"", "sqlite:", "mysql://x/y", "db.sqlite3", "postgres://u:secret@h:x:y/", "mysql://u:secret@h:x:y/", "mysql://u:secret@h/db"} {
-		_, _, _, err := dbstore.ParseURL(bad)
-		if err == nil {
-			t.Errorf("ParseURL(%q) succeeded", bad)
-		} else if strings.Contains(err.Error(), "secret") {
-			t.Errorf("error leaks the password: %v", err)
-		}
-	}
-}
-
-func TestOpen(t *testing.T) {
-	ctx := context.Background()
-	urls := map[string]func(t *testing.T) string{
-		"sqlite":   func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "x.db") },
-		"postgres": func(t *testing.T) string { return testenv.PostgresURL(t) },
-	}
-	for name, u := range urls {
-		t.Run(name, func(t *testing.T) {
-			s, err := dbstore.Open(ctx, u(t), dbstore.Options{Codec: testCodec(t)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if err := s.CreateTables(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if s.Dialect().String() != name {
-				t.Errorf("dialect %v", s.Dialect())
-			}
-			if name == "sqlite" {
-				var mode string
-				if err := s.DB().QueryRowContext(ctx, `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
-					t.Errorf("journal_mode = %q, %v", mode, err)
-				}
-				var busy int
-				if err := s.DB().QueryRowContext(ctx, `PRAGMA busy_timeout`).Scan(&busy); err != nil || busy != 5000 {
-					t.Errorf("busy_timeout = %d, %v", busy, err)
-				}
-			}
-		})
-	}
-}
-
 func TestNewValidates(t *testing.T) {
 	db := sqliteDB(t)
-	if _, err := dbstore.New(db, dbstore.Options{Codec: testCodec(t)}); err == nil {
+	if _, err := dbstore.New(&sqldb.DB{Read: db.Read, Write: db.Write}, dbstore.Options{Codec: testCodec(t)}); err == nil {
 		t.Error("no dialect accepted")
 	}
-	if _, err := dbstore.New(db, dbstore.Options{Dialect: dbstore.SQLite}); err == nil {
+	if _, err := dbstore.New(db, dbstore.Options{}); err == nil {
 		t.Error("no codec accepted")
 	}
-	if _, err := dbstore.New(nil, dbstore.Options{Dialect: dbstore.SQLite, Codec: testCodec(t)}); err == nil {
+	if _, err := dbstore.New(nil, dbstore.Options{Codec: testCodec(t)}); err == nil {
 		t.Error("nil db accepted")
 	}
+}
+
+func queryStrings(t *testing.T, db *sql.DB, q string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestConcurrentRequestsBothSurvive goes through the session middleware: two

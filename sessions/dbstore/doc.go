@@ -1,6 +1,6 @@
-// Package dbstore keeps sessions in Django's own django_session table through
-// database/sql, on SQLite (modernc.org/sqlite, driver "sqlite", no cgo) and
-// PostgreSQL (github.com/jackc/pgx/v5/stdlib, driver "pgx").
+// Package dbstore keeps sessions in Django's own django_session table on
+// SQLite, PostgreSQL and MySQL/MariaDB, through a [sqldb.DB] (drivers, URLs,
+// pools, timeouts and the Django value formats live in package sqldb).
 //
 // # Sharing the table with Django
 //
@@ -14,9 +14,13 @@
 //	PostgreSQL: the same with "expire_date" timestamp with time zone, plus
 //	            CREATE INDEX "django_session_session_key_c0390e0f_like" ON "django_session"
 //	            ("session_key" varchar_pattern_ops)
+//	MySQL:      CREATE TABLE `django_session` (`session_key` varchar(40) NOT NULL PRIMARY KEY,
+//	            `session_data` longtext NOT NULL, `expire_date` datetime(6) NOT NULL)
+//	            and the same expire_date index
 //
-// [Store.CreateTables] only creates what is missing, so it is safe on a
-// database Django has already migrated. The other way round, Django's migrate
+// [Store.CreateTables] only creates what is missing (it reads the catalogue
+// under a lock, see sqldb.DB.CreateTables), so it is safe on a database
+// Django has already migrated and with concurrent callers. The other way round, Django's migrate
 // refuses to create a table that already exists; run `manage.py migrate
 // --fake-initial` once on a database whose table was created from Go.
 //
@@ -24,9 +28,18 @@
 // JSON). On SQLite, Django (with USE_TZ=True) stores expire_date as the text
 // of a naive UTC datetime, "YYYY-MM-DD HH:MM:SS[.ffffff]", with the fraction
 // left out when it is zero, and compares it as text; this package writes and
-// compares exactly that shape (see [FormatSQLiteTime]). On PostgreSQL
-// expire_date is a timestamptz. Times are truncated to microseconds, the
-// precision of both databases.
+// compares exactly that shape (see [sqldb.FormatTime]). On MySQL and MariaDB
+// expire_date is a datetime(6) holding the same naive UTC value; on
+// PostgreSQL a timestamptz. Times are truncated to microseconds, the
+// precision of all three.
+//
+// # Reads, writes and deadlines
+//
+// Load, Exists and the scan of DeleteUserSessions run on the DB's Read pool,
+// everything else on its Write pool (on SQLite a separate reader pool and a
+// single writer connection, see package sqldb). Every operation runs under
+// sqldb.DB.Context: the caller's deadline, or the DB's Timeout (5 s by
+// default) when that comes sooner, the wait for a pool connection included.
 //
 // # Compare-and-swap
 //
@@ -39,7 +52,9 @@
 //
 // When no row changes, Save looks the key up: a row that exists (with other
 // data) is sessions.ErrConflict, a missing row sessions.ErrNotFound (Django's
-// UpdateError: a concurrent logout deleted it). The session layer reloads and
+// UpdateError: a concurrent logout deleted it). On MySQL the comparison is
+// binary (session_data = BINARY ?): the default collations ignore case and
+// trailing spaces. The session layer reloads and
 // re-applies its own changes on ErrConflict, so two requests that change
 // different keys of one session both keep their change; when both change the
 // same key, the request that commits last wins for that key (its value is
@@ -51,22 +66,27 @@
 // Like Django's exists(), [Store.Exists] ignores expire_date: the key of an
 // expired row that ClearExpired has not removed yet is still taken.
 //
-// Create is INSERT … ON CONFLICT (session_key) DO NOTHING; no inserted row is
+// Create is INSERT … ON CONFLICT (session_key) DO NOTHING (on MySQL a plain
+// INSERT whose duplicate-key error is recognised); no inserted row is
 // sessions.ErrKeyExists (Django's CreateError, whatever the existing row's
 // expiry).
 //
+// # Stores layered on this one
+//
+// A Record's Version is the row's session_data text, exactly as stored, and
+// Save returns the new one. That is the whole contract cached_db
+// (sessions/redisstore) builds on: it remembers which row its cached copy
+// came from and hands that text back to Save as the expected Version.
+//
 // # Concurrency on SQLite
 //
-// SQLite allows one writer at a time. [OpenDB] opens SQLite files with
-// journal_mode=WAL (readers never block the writer and vice versa),
-// busy_timeout=5000 (a writer waits up to 5 s for the lock instead of
-// failing with SQLITE_BUSY), synchronous=NORMAL (safe with WAL; the last
-// transactions may roll back on power loss, never corrupt) and
-// _txlock=immediate (transactions take the write lock at BEGIN, which avoids
-// deadlock-style SQLITE_BUSY on lock upgrade). Every statement this package
-// runs outside CreateTables is a single autocommit statement. If you open the
-// database yourself, use the same settings; Django's SQLite backend sets none
-// of them but works with a WAL database.
+// SQLite allows one writer at a time. sqldb.Open gives the store one writer
+// connection (BEGIN IMMEDIATE, busy_timeout, WAL) and a pool of query_only
+// readers, so reads never wait for writers and writers of the process queue
+// in Go under their deadlines. Every statement this package runs outside
+// CreateTables is a single autocommit statement. If you open the database
+// yourself (sqldb.New), use sqldb.SQLitePragmas; Django's SQLite backend sets
+// none of them but works with a WAL database.
 //
 // # Log out everywhere
 //

@@ -10,9 +10,10 @@ import (
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
-func ExampleOpen() {
+func ExampleNew() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "dbstore-example")
 	defer os.RemoveAll(dir)
@@ -22,7 +23,13 @@ func ExampleOpen() {
 	if err != nil {
 		panic(err)
 	}
-	store, err := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: codec})
+	// sqlite:PATH, postgres://… or mysql://USER:PASS@HOST:PORT/DB.
+	db, err := sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), sqldb.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	store, err := dbstore.New(db, dbstore.Options{Codec: codec})
 	if err != nil {
 		panic(err)
 	}
@@ -57,7 +64,9 @@ func ExampleStore_Save() {
 	dir, _ := os.MkdirTemp("", "dbstore-example")
 	defer os.RemoveAll(dir)
 	codec, _ := sessions.NewCodec(sessions.CodecOptions{SecretKey: []byte(secretKey)})
-	store, _ := dbstore.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), dbstore.Options{Codec: codec})
+	db, _ := sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), sqldb.Options{})
+	defer db.Close()
+	store, _ := dbstore.New(db, dbstore.Options{Codec: codec})
 	defer store.Close()
 	_ = store.CreateTables(ctx)
 	_, _ = store.Create(ctx, sessions.Record{Key: "examplekey0000000000000000000000", Data: pyjson.NewObject(0), Expiry: time.Now().Add(time.Hour)})

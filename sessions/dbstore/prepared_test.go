@@ -18,7 +18,7 @@ func TestPreparedStatementsLifecycle(t *testing.T) {
 	forEach(t, func(t *testing.T, e env) {
 		ctx := context.Background()
 		db := e.open(t)
-		s, err := dbstore.New(db, dbstore.Options{Dialect: e.dialect, Codec: testCodec(t)})
+		s, err := dbstore.New(db, dbstore.Options{Codec: testCodec(t)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +38,7 @@ func TestPreparedStatementsLifecycle(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.PingContext(ctx); err != nil {
+		if err := db.Ping(ctx); err != nil {
 			t.Fatalf("Close closed a database the store did not open: %v", err)
 		}
 		got, err := s.Load(ctx, "k1")

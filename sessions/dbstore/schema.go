@@ -3,53 +3,47 @@ package dbstore
 import (
 	"context"
 	"fmt"
+
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // Django's DDL for django_session (sessions.0001_initial, identical in Django
-// 3.2 to 6.1), per dialect, with IF NOT EXISTS added.
-var schema = map[Dialect][]string{
-	SQLite: {
-		`CREATE TABLE IF NOT EXISTS "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" datetime NOT NULL)`,
-		`CREATE INDEX IF NOT EXISTS "django_session_expire_date_a5c62663" ON "django_session" ("expire_date")`,
-	},
-	Postgres: {
-		`CREATE TABLE IF NOT EXISTS "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" timestamp with time zone NOT NULL)`,
-		`CREATE INDEX IF NOT EXISTS "django_session_expire_date_a5c62663" ON "django_session" ("expire_date")`,
-		`CREATE INDEX IF NOT EXISTS "django_session_session_key_c0390e0f_like" ON "django_session" ("session_key" varchar_pattern_ops)`,
-	},
+// 3.2 to 6.1), per dialect, verbatim.
+var schema = map[sqldb.Dialect][]sqldb.Table{
+	sqldb.SQLite: {{
+		Name:   "django_session",
+		Create: `CREATE TABLE "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" datetime NOT NULL)`,
+		Indexes: []sqldb.Index{
+			{Name: "django_session_expire_date_a5c62663", Create: `CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_date")`},
+		},
+	}},
+	sqldb.Postgres: {{
+		Name:   "django_session",
+		Create: `CREATE TABLE "django_session" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" timestamp with time zone NOT NULL)`,
+		Indexes: []sqldb.Index{
+			{Name: "django_session_expire_date_a5c62663", Create: `CREATE INDEX "django_session_expire_date_a5c62663" ON "django_session" ("expire_date")`},
+			{Name: "django_session_session_key_c0390e0f_like", Create: `CREATE INDEX "django_session_session_key_c0390e0f_like" ON "django_session" ("session_key" varchar_pattern_ops)`},
+		},
+	}},
+	sqldb.MySQL: {{
+		Name:   "django_session",
+		Create: "CREATE TABLE `django_session` (`session_key` varchar(40) NOT NULL PRIMARY KEY, `session_data` longtext NOT NULL, `expire_date` datetime(6) NOT NULL)",
+		Indexes: []sqldb.Index{
+			{Name: "django_session_expire_date_a5c62663", Create: "CREATE INDEX `django_session_expire_date_a5c62663` ON `django_session` (`expire_date`)"},
+		},
+	}},
 }
 
-// Schema returns the statements CreateTables runs for d: Django's DDL with
-// IF NOT EXISTS.
-func Schema(d Dialect) []string { return append([]string(nil), schema[d]...) }
-
-// pgSchemaLock is the advisory lock key that serializes concurrent
-// CreateTables calls on PostgreSQL (CREATE … IF NOT EXISTS alone can still
-// race on the catalog).
-const pgSchemaLock = 0x646d725f73657373 // "dmr_sess"
+// Schema returns Django's table and indexes for d, as CreateTables creates
+// them.
+func Schema(d sqldb.Dialect) []sqldb.Table { return append([]sqldb.Table(nil), schema[d]...) }
 
 // CreateTables creates the django_session table and its indexes where they
-// are missing. It is idempotent and leaves a table Django created alone. On
-// PostgreSQL it runs in one transaction under an advisory lock, so concurrent
-// callers are safe.
+// are missing. It is idempotent, leaves a table Django created alone and is
+// safe for concurrent callers (see sqldb.DB.CreateTables).
 func (s *Store) CreateTables(ctx context.Context) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("dbstore: create tables: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // no-op after Commit
-	if s.d == Postgres {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(pgSchemaLock)); err != nil {
-			return fmt.Errorf("dbstore: create tables: %w", err)
-		}
-	}
-	for _, stmt := range schema[s.d] {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("dbstore: create tables: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("dbstore: create tables: %w", err)
+	if err := s.db.CreateTables(ctx, "django_session", schema[s.d]...); err != nil {
+		return fmt.Errorf("dbstore: %w", err)
 	}
 	return nil
 }

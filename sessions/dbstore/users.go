@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 )
 
 // AuthUserIDKey is the session key under which Django's auth keeps the user's
@@ -23,40 +22,56 @@ func (s *Store) UserSessionKeys(ctx context.Context, userID, keep string) ([]str
 	var found []string
 	after := ""
 	for {
-		rows, err := s.db.QueryContext(ctx, s.q.scan, after, ScanBatch)
+		n, err := s.scanBatch(ctx, after, keep, userID, &found)
 		if err != nil {
-			return found, fmt.Errorf("dbstore: scan sessions: %w", err)
+			return found, err
 		}
-		n := 0
-		for rows.Next() {
-			var key, data string
-			if err := rows.Scan(&key, &data); err != nil {
-				rows.Close()
-				return found, fmt.Errorf("dbstore: scan sessions: %w", err)
-			}
-			n++
-			after = key
-			if key == keep {
-				continue
-			}
-			obj, err := s.codec.Decode(data)
-			if err != nil {
-				continue
-			}
-			v, ok := obj.Get(AuthUserIDKey)
-			if ok && userIDEqual(v, userID) {
-				found = append(found, key)
-			}
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return found, fmt.Errorf("dbstore: scan sessions: %w", err)
-		}
-		if n < ScanBatch {
+		if n.count < ScanBatch {
 			return found, nil
 		}
+		after = n.last
 	}
+}
+
+type batch struct {
+	count int
+	last  string
+}
+
+// scanBatch reads up to ScanBatch rows after the key after, under one
+// operation deadline.
+func (s *Store) scanBatch(ctx context.Context, after, keep, userID string, found *[]string) (batch, error) {
+	ctx, cancel := s.db.Context(ctx)
+	defer cancel()
+	var b batch
+	rows, err := s.db.Read.QueryContext(ctx, s.q.scan, after, ScanBatch)
+	if err != nil {
+		return b, fmt.Errorf("dbstore: scan sessions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, data string
+		if err := rows.Scan(&key, &data); err != nil {
+			return b, fmt.Errorf("dbstore: scan sessions: %w", err)
+		}
+		b.count++
+		b.last = key
+		if key == keep {
+			continue
+		}
+		obj, err := s.codec.Decode(data)
+		if err != nil {
+			continue
+		}
+		v, ok := obj.Get(AuthUserIDKey)
+		if ok && userIDEqual(v, userID) {
+			*found = append(*found, key)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return b, fmt.Errorf("dbstore: scan sessions: %w", err)
+	}
+	return b, nil
 }
 
 // userIDEqual compares a stored _auth_user_id (a string in Django; a number
@@ -92,25 +107,24 @@ func (s *Store) DeleteKeys(ctx context.Context, keys []string) error {
 	const batch = 500
 	for len(keys) > 0 {
 		n := min(batch, len(keys))
-		var b strings.Builder
-		b.WriteString(`DELETE FROM "django_session" WHERE session_key IN (`)
+		q := `DELETE FROM ` + s.d.Quote("django_session") + ` WHERE ` + s.d.Quote("session_key") + ` IN (` + s.d.Placeholders(1, n) + `)`
 		args := make([]any, n)
 		for i := range n {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			if s.d == Postgres {
-				b.WriteString("$" + strconv.Itoa(i+1))
-			} else {
-				b.WriteString("?")
-			}
 			args[i] = keys[i]
 		}
-		b.WriteString(")")
-		if _, err := s.db.ExecContext(ctx, b.String(), args...); err != nil {
-			return fmt.Errorf("dbstore: delete sessions: %w", err)
+		if err := s.deleteBatch(ctx, q, args); err != nil {
+			return err
 		}
 		keys = keys[n:]
+	}
+	return nil
+}
+
+func (s *Store) deleteBatch(ctx context.Context, q string, args []any) error {
+	ctx, cancel := s.db.Context(ctx)
+	defer cancel()
+	if _, err := s.db.Write.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("dbstore: delete sessions: %w", err)
 	}
 	return nil
 }

@@ -70,17 +70,14 @@ func (s *CachedDB) Load(ctx context.Context, key string) (sessions.Record, error
 		}
 		s.log.WarnContext(ctx, "cached session unusable", "store", "cached_db", "error", err)
 	}
-	data, expiry, err := s.db.LoadEncoded(ctx, key)
+	// dbstore's Version is the row's session_data text.
+	r, err := s.db.Load(ctx, key)
 	if err != nil {
 		return sessions.Record{}, err
 	}
-	o, err := s.db.Codec().Decode(data)
-	if err != nil {
-		s.log.WarnContext(ctx, "Session data corrupted", "store", "cached_db", "error", err)
-		o = pyjson.NewObject(0)
-	}
-	s.refresh(ctx, key, o, expiry)
-	return sessions.Record{Key: key, Data: o, Expiry: expiry, Version: versionDB + data}, nil
+	s.refresh(ctx, key, r.Data, r.Expiry)
+	r.Version = versionDB + r.Version
+	return r, nil
 }
 
 // refresh sets the cache entry; failures are logged, not returned (the
@@ -125,11 +122,8 @@ func (s *CachedDB) Save(ctx context.Context, r sessions.Record) (string, error) 
 	if r.Key == "" || len(r.Key) > dbstore.MaxKeyLength {
 		return "", sessions.ErrNotFound
 	}
-	data, err := s.db.Codec().Encode(r.Data)
-	if err != nil {
-		return "", fmt.Errorf("redisstore: encode: %w", err)
-	}
 	var expect string
+	var err error
 	switch {
 	case r.Version == "":
 	case strings.HasPrefix(r.Version, versionDB):
@@ -143,7 +137,8 @@ func (s *CachedDB) Save(ctx context.Context, r sessions.Record) (string, error) 
 	default:
 		return "", fmt.Errorf("redisstore: save: version was not made by this store")
 	}
-	if err := s.db.SaveEncoded(ctx, r.Key, data, r.Expiry, expect); err != nil {
+	data, err := s.db.Save(ctx, sessions.Record{Key: r.Key, Data: r.Data, Expiry: r.Expiry, Version: expect})
+	if err != nil {
 		s.forget(ctx, r.Key)
 		return "", err
 	}
@@ -155,19 +150,15 @@ func (s *CachedDB) Save(ctx context.Context, r sessions.Record) (string, error) 
 // that was cached as cached; ErrConflict if it holds another one,
 // ErrNotFound if there is no live row.
 func (s *CachedDB) rowMatchingCache(ctx context.Context, key, cached string) (string, error) {
-	data, _, err := s.db.LoadEncoded(ctx, key)
+	row, err := s.db.Load(ctx, key)
 	if err != nil {
 		return "", err
 	}
 	fromCache, err := pickle.Unmarshal([]byte(cached))
-	if err != nil {
+	if err != nil || !pyEqual(fromCache, row.Data) {
 		return "", sessions.ErrConflict
 	}
-	fromDB, err := s.db.Codec().Decode(data)
-	if err != nil || !pyEqual(fromCache, fromDB) {
-		return "", sessions.ErrConflict
-	}
-	return data, nil
+	return row.Version, nil // dbstore's Version: the row's session_data
 }
 
 // Delete removes the row, then the cache entry.

@@ -76,10 +76,11 @@ func sqliteStore(t *testing.T) *dbstore.Store {
 
 func pgStore(t *testing.T) *dbstore.Store {
 	t.Helper()
-	s, err := dbstore.New(testenv.Postgres(t), dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(t)})
+	s, err := dbstore.Open(context.Background(), testenv.PostgresURL(t), dbstore.Options{Codec: codec(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	if err := s.CreateTables(context.Background()); err != nil {
 		t.Fatal(err)
 	}

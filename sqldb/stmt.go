@@ -1,4 +1,4 @@
-package sqlstmt
+package sqldb
 
 import (
 	"context"
@@ -7,20 +7,25 @@ import (
 	"sync"
 )
 
-// Cache holds prepared statements by query text. The zero value is not
-// usable; create one with New. It is safe for concurrent use.
-type Cache struct {
+// StmtCache keeps a database's hot statements prepared, once per owner (a
+// session store, a user store): database/sql re-prepares a *sql.Stmt on
+// each connection as needed and a *sql.Stmt is safe for concurrent use. On
+// SQLite, parsing a statement again is a large part of a point lookup.
+//
+// The zero value is not usable; create one with NewStmtCache. It is safe for
+// concurrent use.
+type StmtCache struct {
 	db *sql.DB
 	mu sync.Mutex
 	m  map[string]*sql.Stmt
 }
 
-// New returns an empty Cache for db.
-func New(db *sql.DB) *Cache { return &Cache{db: db, m: map[string]*sql.Stmt{}} }
+// NewStmtCache returns an empty StmtCache for db.
+func NewStmtCache(db *sql.DB) *StmtCache { return &StmtCache{db: db, m: map[string]*sql.Stmt{}} }
 
 // Get returns query prepared. A failed prepare (say, the table does not exist
 // yet) is not kept, so the next call tries again.
-func (c *Cache) Get(ctx context.Context, query string) (*sql.Stmt, error) {
+func (c *StmtCache) Get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
 	st := c.m[query]
 	c.mu.Unlock()
@@ -41,9 +46,9 @@ func (c *Cache) Get(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// Close releases every statement. The Cache stays usable: later calls to Get
+// Close releases every statement. The StmtCache stays usable: later calls to Get
 // prepare again. It does not close the database.
-func (c *Cache) Close() error {
+func (c *StmtCache) Close() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error

@@ -1,4 +1,4 @@
-package sqlstmt
+package sqldb
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-func TestCache(t *testing.T) {
+func TestStmtCache(t *testing.T) {
 	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "db.sqlite3"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	ctx := context.Background()
-	c := New(db)
+	c := NewStmtCache(db)
 	// A failed prepare is not kept.
 	if _, err := c.Get(ctx, "SELECT x FROM t"); err == nil {
 		t.Fatal("prepared a query on a missing table")

@@ -1,0 +1,335 @@
+package sqldb_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dmr-go/dmr/internal/testenv"
+	"github.com/dmr-go/dmr/sqldb"
+)
+
+// dbs are the three databases: a SQLite file, a private PostgreSQL database
+// and a private MariaDB database with its own TCP user.
+var dbs = []struct {
+	name string
+	url  func(t testing.TB) string
+}{
+	{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite3") }},
+	{"postgres", func(t testing.TB) string { return testenv.PostgresURL(t) }},
+	{"mariadb", func(t testing.TB) string { return testenv.MySQLURL(t) }},
+}
+
+func open(t testing.TB, url string, opts sqldb.Options) *sqldb.DB {
+	t.Helper()
+	db, err := sqldb.Open(context.Background(), url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func forEachDB(t *testing.T, f func(t *testing.T, url string, db *sqldb.DB)) {
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			u := d.url(t)
+			f(t, u, open(t, u, sqldb.Options{}))
+		})
+	}
+}
+
+func mustExec(t *testing.T, db *sqldb.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.Write.ExecContext(context.Background(), db.Dialect.Rebind(q), args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// Django's column types for a DateTimeField, per dialect.
+var datetimeType = map[sqldb.Dialect]string{sqldb.SQLite: "datetime", sqldb.Postgres: "timestamp with time zone", sqldb.MySQL: "datetime(6)"}
+
+// TestTimeRoundTrip writes times as Django does and reads them back through
+// ScanTime and NullTime; on SQLite and MySQL the stored value is Django's
+// naive UTC text.
+func TestTimeRoundTrip(t *testing.T) {
+	forEachDB(t, func(t *testing.T, _ string, db *sqldb.DB) {
+		ctx := context.Background()
+		d := db.Dialect
+		mustExec(t, db, "CREATE TABLE tt (id integer PRIMARY KEY, at "+datetimeType[d]+" NULL)")
+		times := []time.Time{
+			time.Date(2026, 12, 9, 18, 14, 16, 164768999, time.UTC),
+			time.Date(2026, 12, 9, 19, 14, 16, 0, time.FixedZone("CET", 3600)),
+			time.Date(1999, 1, 2, 3, 4, 5, 6000, time.UTC),
+		}
+		for i, tm := range times {
+			mustExec(t, db, "INSERT INTO tt (id, at) VALUES (?, ?)", i, d.TimeArg(tm))
+		}
+		mustExec(t, db, "INSERT INTO tt (id, at) VALUES (?, NULL)", len(times))
+		rows, err := db.Read.QueryContext(ctx, "SELECT "+d.TimeColumn(d.Quote("at"))+" FROM tt ORDER BY id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []sqldb.NullTime
+		for rows.Next() {
+			var n sqldb.NullTime
+			if err := rows.Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, n)
+		}
+		if len(got) != len(times)+1 || got[len(times)].Valid {
+			t.Fatalf("rows %+v", got)
+		}
+		for i, tm := range times {
+			want := tm.UTC().Truncate(time.Microsecond)
+			if !got[i].Valid || !got[i].Time.Equal(want) || got[i].Time.Location() != time.UTC {
+				t.Errorf("row %d: %v, want %v", i, got[i].Time, want)
+			}
+		}
+		// The stored text is Django's (MySQL pads the fraction to the
+		// column's six digits, as it does for Django's own writes).
+		textExpr := map[sqldb.Dialect]string{sqldb.SQLite: "CAST(at AS TEXT)", sqldb.MySQL: "CAST(at AS CHAR)", sqldb.Postgres: "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"}[d]
+		var text string
+		if err := db.Read.QueryRowContext(ctx, "SELECT "+textExpr+" FROM tt WHERE id = 1").Scan(&text); err != nil {
+			t.Fatal(err)
+		}
+		want := map[sqldb.Dialect]string{sqldb.SQLite: "2026-12-09 18:14:16", sqldb.MySQL: "2026-12-09 18:14:16.000000", sqldb.Postgres: "2026-12-09 18:14:16.000000"}[d]
+		if text != want {
+			t.Errorf("stored %q, want %q", text, want)
+		}
+		// Comparisons work on the stored shape.
+		var n int
+		if err := db.Read.QueryRowContext(ctx, d.Rebind("SELECT count(*) FROM tt WHERE at > ?"), d.TimeArg(times[1].Add(-time.Microsecond))).Scan(&n); err != nil || n != 2 {
+			t.Errorf("count(at > t1-1µs) = %d, %v; want 2", n, err)
+		}
+	})
+}
+
+func TestParseTime(t *testing.T) {
+	for _, s := range []string{"2026-12-09 18:14:16.164768", "2026-12-09T18:14:16.164768Z", "2026-12-09 18:14:16.164768+00:00"} {
+		got, err := sqldb.ParseTime(s)
+		if err != nil || !got.Equal(time.Date(2026, 12, 9, 18, 14, 16, 164768000, time.UTC)) {
+			t.Errorf("ParseTime(%q) = %v, %v", s, got, err)
+		}
+	}
+	for _, bad := range []string{"", "2026-12-09", "yesterday", "2026-13-01 00:00:00", "2026-12-09 18:14:16+01:00"} {
+		if _, err := sqldb.ParseTime(bad); err == nil {
+			t.Errorf("ParseTime(%q) succeeded", bad)
+		}
+	}
+	if _, err := sqldb.ScanTime(int64(1)); err == nil {
+		t.Error("ScanTime(int64) succeeded")
+	}
+}
+
+func TestUniqueViolationAndInsertID(t *testing.T) {
+	forEachDB(t, func(t *testing.T, _ string, db *sqldb.DB) {
+		ctx := context.Background()
+		d := db.Dialect
+		create := map[sqldb.Dialect]string{
+			sqldb.SQLite:   `CREATE TABLE u ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "name" varchar(10) NOT NULL UNIQUE)`,
+			sqldb.Postgres: `CREATE TABLE u ("id" integer NOT NULL PRIMARY KEY GENERATED BY DEFAULT AS IDENTITY, "name" varchar(10) NOT NULL UNIQUE)`,
+			sqldb.MySQL:    "CREATE TABLE u (`id` integer AUTO_INCREMENT NOT NULL PRIMARY KEY, `name` varchar(10) NOT NULL UNIQUE)",
+		}[d]
+		mustExec(t, db, create)
+		insert := `INSERT INTO u (` + d.Quote("name") + `) VALUES (?)`
+		for i, name := range []string{"a", "b"} {
+			id, err := d.InsertID(ctx, db.Write, insert, "id", name)
+			if err != nil || id != int64(i+1) {
+				t.Fatalf("InsertID(%s) = %d, %v; want %d", name, id, err, i+1)
+			}
+		}
+		_, err := d.InsertID(ctx, db.Write, insert, "id", "a")
+		if !sqldb.IsUniqueViolation(err) {
+			t.Errorf("duplicate name: %v is not a unique violation", err)
+		}
+		_, err = db.Write.ExecContext(ctx, d.Rebind(`INSERT INTO u (id, name) VALUES (?, ?)`), 1, "c")
+		if !sqldb.IsUniqueViolation(err) {
+			t.Errorf("duplicate primary key: %v is not a unique violation", err)
+		}
+		_, err = db.Write.ExecContext(ctx, `INSERT INTO missing_table VALUES (1)`)
+		if err == nil || sqldb.IsUniqueViolation(err) {
+			t.Errorf("missing table: %v counted as a unique violation", err)
+		}
+		if sqldb.IsUniqueViolation(nil) || sqldb.IsUniqueViolation(errors.New("x")) {
+			t.Error("nil or plain error counted")
+		}
+	})
+}
+
+// TestCreateTablesConcurrently: several processes' worth of pools (one DB
+// each) create the same tables at once; each table and index is made once
+// and nobody fails.
+func TestCreateTablesConcurrently(t *testing.T) {
+	for _, d := range dbs {
+		t.Run(d.name, func(t *testing.T) {
+			url := d.url(t)
+			var dialect sqldb.Dialect
+			var wg sync.WaitGroup
+			errs := make([]error, 6)
+			pools := make([]*sqldb.DB, len(errs))
+			for i := range errs {
+				wg.Go(func() {
+					db, err := sqldb.Open(context.Background(), url, sqldb.Options{})
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					pools[i] = db
+					dialect = db.Dialect
+					q := db.Dialect.Quote
+					errs[i] = db.CreateTables(context.Background(), "sqldb_test",
+						sqldb.Table{Name: "a", Create: "CREATE TABLE " + q("a") + " (x integer NOT NULL)",
+							Indexes: []sqldb.Index{{Name: "a_x_idx", Create: "CREATE INDEX " + q("a_x_idx") + " ON " + q("a") + " (x)"}}},
+						sqldb.Table{Name: "b", Create: "CREATE TABLE " + q("b") + " (y integer NOT NULL)"})
+				})
+			}
+			wg.Wait()
+			for _, p := range pools {
+				if p != nil {
+					defer p.Close()
+				}
+			}
+			if err := errors.Join(errs...); err != nil {
+				t.Fatal(err)
+			}
+			db := pools[0]
+			mustExec(t, db, "INSERT INTO a (x) VALUES (1)")
+			mustExec(t, db, "INSERT INTO b (y) VALUES (1)")
+			if dialect == sqldb.SQLite {
+				var mode string
+				if err := db.Read.QueryRowContext(context.Background(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+					t.Errorf("journal_mode %q, %v", mode, err)
+				}
+			}
+		})
+	}
+}
+
+// TestSQLiteReadsDoNotWaitForWriters: while another process holds SQLite's
+// write lock and a writer of ours waits for it, reads still answer; the
+// waiting writer gives up when its context ends.
+func TestSQLiteReadsDoNotWaitForWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "db.sqlite3")
+	db := open(t, "sqlite:"+path, sqldb.Options{BusyTimeout: time.Minute})
+	mustExec(t, db, "CREATE TABLE t (x integer)")
+	mustExec(t, db, "INSERT INTO t VALUES (1)")
+	if db.Read == db.Write {
+		t.Fatal("one pool for readers and the writer")
+	}
+
+	// Another process: a plain connection that takes the write lock.
+	other, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(0)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+	ctx := context.Background()
+	lock, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	defer lock.ExecContext(ctx, "ROLLBACK") //nolint:errcheck // test cleanup
+
+	// Our writer waits on busy_timeout (a minute) and holds the single
+	// writer connection meanwhile.
+	writeCtx, cancelWrite := context.WithCancel(ctx)
+	writeDone := make(chan error, 1)
+	go func() {
+		_, err := db.Write.ExecContext(writeCtx, "INSERT INTO t VALUES (2)")
+		writeDone <- err
+	}()
+	// A second writer of ours queues for the writer connection and stops at
+	// its deadline.
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if _, err := db.Write.ExecContext(short, "INSERT INTO t VALUES (3)"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("second writer: %v, want context.DeadlineExceeded", err)
+	}
+	// Reads answer from the read pool, several at once.
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			var n int
+			if err := db.Read.QueryRowContext(rctx, "SELECT count(*) FROM t").Scan(&n); err != nil || n != 1 {
+				t.Errorf("read while the file is locked: %d, %v", n, err)
+			}
+		})
+	}
+	wg.Wait()
+	// Readers cannot write.
+	if _, err := db.Read.ExecContext(ctx, "INSERT INTO t VALUES (4)"); err == nil {
+		t.Error("the read pool accepted a write")
+	}
+	cancelWrite()
+	if err := <-writeDone; err == nil {
+		t.Error("the blocked write succeeded while the lock was held")
+	}
+}
+
+// TestPoolAcquireDeadline: with every connection taken, an operation waits
+// for a free one only until DB.Context's deadline.
+func TestPoolAcquireDeadline(t *testing.T) {
+	for _, d := range dbs[1:] {
+		t.Run(d.name, func(t *testing.T) {
+			db := open(t, d.url(t), sqldb.Options{MaxOpenConns: 1})
+			db.Timeout = 200 * time.Millisecond
+			ctx := context.Background()
+			held, err := db.Write.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer held.Close()
+			opCtx, cancel := db.Context(ctx)
+			defer cancel()
+			if err := db.Read.QueryRowContext(opCtx, "SELECT 1").Scan(new(int)); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("query with the pool exhausted: %v, want context.DeadlineExceeded", err)
+			}
+		})
+	}
+}
+
+// TestServerTimeouts: the statement timeout reaches the server (PostgreSQL)
+// and a value in the URL wins.
+func TestServerTimeouts(t *testing.T) {
+	u := testenv.PostgresURL(t)
+	db := open(t, u, sqldb.Options{StatementTimeout: 1500 * time.Millisecond})
+	var st string
+	if err := db.Read.QueryRowContext(context.Background(), "SHOW statement_timeout").Scan(&st); err != nil || st != "1500ms" {
+		t.Errorf("statement_timeout = %q, %v; want 1500ms", st, err)
+	}
+	db2 := open(t, u+"&statement_timeout=7000", sqldb.Options{})
+	if err := db2.Read.QueryRowContext(context.Background(), "SHOW statement_timeout").Scan(&st); err != nil || st != "7s" {
+		t.Errorf("statement_timeout from the URL = %q, %v; want 7s", st, err)
+	}
+}
+
+func TestContext(t *testing.T) {
+	db := &sqldb.DB{Timeout: time.Hour}
+	ctx, cancel := db.Context(context.Background())
+	defer cancel()
+	if dl, ok := ctx.Deadline(); !ok || time.Until(dl) < 59*time.Minute {
+		t.Errorf("deadline %v %v", dl, ok)
+	}
+	sooner, cancel2 := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel2()
+	if got, _ := db.Context(sooner); got != sooner {
+		t.Error("a sooner caller deadline was replaced")
+	}
+	if got, _ := (&sqldb.DB{Timeout: -1}).Context(context.Background()); got != context.Background() {
+		t.Error("negative Timeout still set a deadline")
+	}
+}
