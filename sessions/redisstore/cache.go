@@ -58,6 +58,8 @@ type common struct {
 	maxSize    int
 	format     Format
 	compressor Compressor
+	inflaters  *inflaterPool
+	deflaters  *deflaterPool
 	log        *slog.Logger
 	now        func() time.Time
 }
@@ -74,6 +76,7 @@ func newCommon(c redis.UniversalClient, backendPrefix string, o Options) (common
 	}
 	cm := common{c: c, prefix: backendPrefix, keyFunc: o.KeyFunc, maxSize: o.MaxValueSize, log: o.Logger, now: o.Now}
 	cm.format, cm.compressor = o.Format, o.Compressor
+	cm.inflaters, cm.deflaters = new(inflaterPool), new(deflaterPool)
 	if cm.keyFunc == nil {
 		version := o.Version
 		if version == 0 {

@@ -10,7 +10,7 @@ import (
 )
 
 func djrCodec(c Compressor) *common {
-	return &common{maxSize: 64 << 10, format: FormatDjangoRedis, compressor: c}
+	return &common{maxSize: 64 << 10, format: FormatDjangoRedis, compressor: c, inflaters: new(inflaterPool), deflaters: new(deflaterPool)}
 }
 
 // FuzzDjangoRedisDecode feeds arbitrary stored values to the django-redis
@@ -78,6 +78,26 @@ func BenchmarkDjangoRedisDecode(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := cm.unpickle(val); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDjangoRedisEncode is the encoding of a logged-in session as
+// django-redis stores it, without Redis.
+func BenchmarkDjangoRedisEncode(b *testing.B) {
+	o := pyjson.NewObject(3)
+	o.Set("_auth_user_id", "1")
+	o.Set("_auth_user_backend", "django.contrib.auth.backends.ModelBackend")
+	o.Set("_auth_user_hash", strings.Repeat("0123456789abcdef", 4))
+	for _, c := range []Compressor{CompressorNone, CompressorZlib} {
+		b.Run("compressor="+c.String(), func(b *testing.B) {
+			cm := djrCodec(c)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := cm.encode(o); err != nil {
 					b.Fatal(err)
 				}
 			}

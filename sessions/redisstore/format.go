@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions/redisstore/pickle"
@@ -101,19 +102,55 @@ func (cm *common) encode(o *pyjson.Object) ([]byte, error) {
 	if err != nil || cm.compressor != CompressorZlib || len(val) <= zlibMinLength {
 		return val, err
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(val)/2 + 16)
-	zw, err := zlib.NewWriterLevel(&buf, zlibLevel)
-	if err != nil {
+	z := cm.deflaters.get()
+	defer cm.deflaters.put(z)
+	return z.deflate(val)
+}
+
+// deflater is a reusable zlib writer: a fresh zlib.NewWriterLevel allocates
+// about 800 KB.
+type deflater struct {
+	zw  *zlib.Writer
+	out bytes.Buffer
+}
+
+// deflaterPool keeps deflaters of one store; the zero value is ready.
+type deflaterPool struct{ p sync.Pool }
+
+func (dp *deflaterPool) get() *deflater {
+	if z, ok := dp.p.Get().(*deflater); ok {
+		return z
+	}
+	return new(deflater)
+}
+
+func (dp *deflaterPool) put(z *deflater) {
+	if z.out.Cap() > 64<<10 {
+		z.out = bytes.Buffer{} // keep the writer, not a buffer grown by a rare large session
+	}
+	dp.p.Put(z)
+}
+
+// deflate returns a new slice holding val as a zlib stream at
+// ZlibCompressor's level.
+func (z *deflater) deflate(val []byte) ([]byte, error) {
+	z.out.Reset()
+	if z.zw == nil {
+		zw, err := zlib.NewWriterLevel(&z.out, zlibLevel)
+		if err != nil {
+			return nil, err
+		}
+		z.zw = zw
+	} else {
+		z.zw.Reset(&z.out)
+	}
+	if _, err := z.zw.Write(val); err != nil {
 		return nil, err
 	}
-	if _, err := zw.Write(val); err != nil {
+	if err := z.zw.Close(); err != nil {
 		return nil, err
 	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return bytes.Clone(z.out.Bytes()), nil
 }
 
 // unpickle decodes a stored value as the configured backend reads it:
@@ -130,12 +167,14 @@ func (cm *common) unpickle(val []byte) (*pyjson.Object, error) {
 		return nil, fmt.Errorf("cached value %.20q is an integer, not a session dict", val)
 	}
 	if cm.compressor == CompressorZlib {
-		raw, err := inflate(val, cm.maxSize)
+		z := cm.inflaters.get()
+		defer cm.inflaters.put(z)
+		raw, err := z.inflate(val, cm.maxSize)
 		if errors.Is(err, errInflatedTooLarge) {
 			return nil, err
 		}
 		if err == nil {
-			val = raw
+			val = raw // only read by Unmarshal, which copies what it keeps
 		}
 	}
 	return pickle.Unmarshal(val)
@@ -143,22 +182,54 @@ func (cm *common) unpickle(val []byte) (*pyjson.Object, error) {
 
 var errInflatedTooLarge = errors.New("decompressed cached value exceeds MaxValueSize")
 
+// inflater is a reusable zlib reader and output buffer: a fresh
+// zlib.NewReader allocates about 40 KB.
+type inflater struct {
+	in  bytes.Reader
+	zr  io.ReadCloser
+	out bytes.Buffer
+}
+
+// inflaterPool keeps inflaters of one store; the zero value is ready.
+type inflaterPool struct{ p sync.Pool }
+
+func (ip *inflaterPool) get() *inflater {
+	if z, ok := ip.p.Get().(*inflater); ok {
+		return z
+	}
+	return new(inflater)
+}
+
+func (ip *inflaterPool) put(z *inflater) {
+	if z.out.Cap() > 64<<10 {
+		return // do not keep buffers grown by a rare large session
+	}
+	ip.p.Put(z)
+}
+
 // inflate decompresses a whole zlib stream (header, data, Adler-32), as
 // Python's zlib.decompress does: bytes after the stream are ignored, a
-// truncated stream or a wrong checksum is an error.
-func inflate(val []byte, maxSize int) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(val))
-	if err != nil {
+// truncated stream or a wrong checksum is an error. The result is valid
+// until the next use of z.
+func (z *inflater) inflate(val []byte, maxSize int) ([]byte, error) {
+	z.in.Reset(val)
+	if z.zr == nil {
+		zr, err := zlib.NewReader(&z.in)
+		if err != nil {
+			return nil, err
+		}
+		z.zr = zr
+	} else if err := z.zr.(zlib.Resetter).Reset(&z.in, nil); err != nil {
 		return nil, err
 	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(maxSize)+1))
-	if err != nil {
+	z.out.Reset()
+	if _, err := z.out.ReadFrom(io.LimitReader(z.zr, int64(maxSize)+1)); err != nil {
 		return nil, err
 	}
-	if len(out) > maxSize {
+	if z.out.Len() > maxSize {
 		return nil, errInflatedTooLarge
 	}
-	return out, nil
+	return z.out.Bytes(), nil
 }
 
 // pyInt reports whether Python's int(b) accepts b: optional ASCII
