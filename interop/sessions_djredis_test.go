@@ -152,19 +152,27 @@ func TestSessionsDjangoRedis(t *testing.T) {
 			if got := canonicalValue(t, rec.Data); got != canonical(t, []byte(`{"from_go":"`+strings.Repeat("x", 40)+`","from_django":true}`)) {
 				t.Errorf("Go read %s after Django's update", got)
 			}
-			// Deletes, both ways.
-			if err := store.Delete(ctx, ds.Key); err != nil {
-				t.Fatal(err)
-			}
-			if got := dj.SessionRead(ds.Key); got.Key != "" {
-				t.Errorf("Django adopted a session Go deleted: %+v", got)
-			}
-			ds = dj.SessionWrite(map[string]any{"a": 1})
-			dj.Run("session-delete", map[string]any{"key": ds.Key}, nil)
-			if _, err := store.Load(ctx, ds.Key); err == nil {
-				t.Errorf("Go loads a session Django deleted")
-			}
+			deleteBothWays(t, dj, store, ds.Key)
 			sessionCookieRoundTrip(t, dj, goSessionApp(t, sessions.Options{Store: store}))
 		})
+	}
+}
+
+// deleteBothWays deletes key (a session Django wrote) through store and
+// checks that Django no longer reads it; then has Django write and delete a
+// session and checks that store no longer loads it.
+func deleteBothWays(t *testing.T, dj *djangotest.Django, store sessions.Store, key string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := store.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if got := dj.SessionRead(key); got.Key != "" {
+		t.Errorf("Django adopted a session Go deleted: %+v", got)
+	}
+	ds := dj.SessionWrite(map[string]any{"a": 1})
+	dj.Run("session-delete", map[string]any{"key": ds.Key}, nil)
+	if _, err := store.Load(ctx, ds.Key); err == nil {
+		t.Errorf("Go loads a session Django deleted")
 	}
 }

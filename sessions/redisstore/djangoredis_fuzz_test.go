@@ -61,13 +61,18 @@ func TestPyInt(t *testing.T) {
 	}
 }
 
-// BenchmarkDjangoRedisDecode is the decoding of a logged-in session as
-// django-redis stores it, without Redis.
-func BenchmarkDjangoRedisDecode(b *testing.B) {
+func loggedInSession() *pyjson.Object {
 	o := pyjson.NewObject(3)
 	o.Set("_auth_user_id", "1")
 	o.Set("_auth_user_backend", "django.contrib.auth.backends.ModelBackend")
 	o.Set("_auth_user_hash", strings.Repeat("0123456789abcdef", 4))
+	return o
+}
+
+// BenchmarkDjangoRedisDecode is the decoding of a logged-in session as
+// django-redis stores it, without Redis.
+func BenchmarkDjangoRedisDecode(b *testing.B) {
+	o := loggedInSession()
 	for _, c := range []Compressor{CompressorNone, CompressorZlib} {
 		b.Run("compressor="+c.String(), func(b *testing.B) {
 			cm := djrCodec(c)
@@ -88,10 +93,7 @@ func BenchmarkDjangoRedisDecode(b *testing.B) {
 // BenchmarkDjangoRedisEncode is the encoding of a logged-in session as
 // django-redis stores it, without Redis.
 func BenchmarkDjangoRedisEncode(b *testing.B) {
-	o := pyjson.NewObject(3)
-	o.Set("_auth_user_id", "1")
-	o.Set("_auth_user_backend", "django.contrib.auth.backends.ModelBackend")
-	o.Set("_auth_user_hash", strings.Repeat("0123456789abcdef", 4))
+	o := loggedInSession()
 	for _, c := range []Compressor{CompressorNone, CompressorZlib} {
 		b.Run("compressor="+c.String(), func(b *testing.B) {
 			cm := djrCodec(c)
