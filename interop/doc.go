@@ -1,6 +1,7 @@
 // Package interop holds the suite that proves dmr byte-compatible with a real
 // Django 3.2, 4.2 and 5.2, in both directions, on SQLite and PostgreSQL (and
-// Redis for Django's cache session backends): sessions, signed cookies,
+// Redis for Django's cache session backends, with Django's own RedisCache and
+// with django-redis): sessions, signed cookies,
 // users and password hashes, login and logout, CSRF tokens and
 // SECRET_KEY_FALLBACKS.
 //

@@ -12,6 +12,7 @@ import (
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
+	"github.com/dmr-go/dmr/sessions/redisstore"
 	"github.com/dmr-go/dmr/sqldb"
 )
 
@@ -79,6 +80,13 @@ type Config struct {
 	// RedisURL locates Redis for StoreRedis and StoreCachedDB; empty means
 	// DefaultRedisURL.
 	RedisURL string
+	// RedisFormat is the Django cache backend whose format sessions in
+	// Redis have: redisstore.FormatDjango (Django's own RedisCache, the
+	// zero value) or redisstore.FormatDjangoRedis (django-redis).
+	RedisFormat redisstore.Format
+	// RedisCompressor is django-redis's COMPRESSOR (only with
+	// FormatDjangoRedis).
+	RedisCompressor redisstore.Compressor
 	// RedisKeyPrefix is Django's CACHES["default"]["KEY_PREFIX"] (empty by
 	// default). Not read from the environment; tests use it to keep their
 	// keys apart.
@@ -138,6 +146,10 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_SECRET_KEY_FALLBACKS  comma-separated SECRET_KEY_FALLBACKS
 //	DMR_SESSION_STORE         db (default) | cached_db | redis | signed_cookies
 //	DMR_REDIS_URL             default redis://127.0.0.1:6379/0
+//	DMR_REDIS_BACKEND         the Django cache backend sharing Redis sessions: django (default,
+//	                          django.core.cache.backends.redis.RedisCache) | django_redis
+//	                          (django_redis.cache.RedisCache)
+//	DMR_REDIS_COMPRESSOR      none (default) | zlib: django-redis's ZlibCompressor (django_redis only)
 //	DMR_CSRF_USE_SESSIONS     1/true or 0/false (default false)
 //	DMR_CSRF_TRUSTED_ORIGINS  comma-separated, Django's syntax (https://*.example.com)
 //	DMR_AUTH_CACHE_TTL        Go duration (1s, 500ms); 0 disables the session and user caches
@@ -176,6 +188,10 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		AuthUserTable:          get(EnvAuthUserTable),
 		AuthUsernameField:      get(EnvAuthUsernameField),
 		AuthenticationBackends: splitList(get(EnvAuthenticationBackends)),
+	}
+	var err error
+	if c.RedisFormat, c.RedisCompressor, err = redisFormatFromEnv(get(EnvRedisBackend), get(EnvRedisCompressor)); err != nil {
+		return Config{}, err
 	}
 	if v := get(EnvCSRFUseSessions); v != "" {
 		b, err := strconv.ParseBool(v)
@@ -238,6 +254,9 @@ func (c Config) Validate() error {
 		if _, err := redis.ParseURL(c.RedisURL); err != nil {
 			return fmt.Errorf("%s: %s", EnvRedisURL, redactRedisErr(c.RedisURL, err))
 		}
+	}
+	if err := c.validateRedisFormat(); err != nil {
+		return err
 	}
 	if c.SecretKey == "" && dialect != sqldb.SQLite {
 		return fmt.Errorf("%s is required with %s (only the SQLite setup generates a key)", EnvSecretKey, dialect)

@@ -34,7 +34,9 @@
 // sqlite:dmr.sqlite3), DMR_SECRET_KEY,
 // DMR_SECRET_KEY_FALLBACKS (comma-separated), DMR_SESSION_STORE (db,
 // cached_db, redis, signed_cookies), DMR_REDIS_URL (default
-// redis://127.0.0.1:6379/0), DMR_CSRF_USE_SESSIONS, DMR_CSRF_TRUSTED_ORIGINS
+// redis://127.0.0.1:6379/0), DMR_REDIS_BACKEND (django, the default, for
+// Django's own RedisCache, or django_redis) and DMR_REDIS_COMPRESSOR (zlib
+// for django-redis's ZlibCompressor), DMR_CSRF_USE_SESSIONS, DMR_CSRF_TRUSTED_ORIGINS
 // (comma-separated, Django's syntax) and DMR_AUTH_CACHE_TTL. Everything is
 // validated before any command runs; errors name the variable.
 //

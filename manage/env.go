@@ -199,7 +199,8 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 			}
 		}
 	}
-	rop := redisstore.Options{KeyPrefix: cfg.RedisKeyPrefix, Logger: log}
+	rop := redisstore.Options{KeyPrefix: cfg.RedisKeyPrefix, Logger: log,
+		Format: cfg.RedisFormat, Compressor: cfg.RedisCompressor}
 	switch cfg.SessionStore {
 	case StoreDB:
 		e.Store = e.SessionTable

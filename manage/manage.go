@@ -83,7 +83,8 @@ const Commands = `commands:
   clearsessions                 delete expired sessions
   openapi [--version 3.2|3.1]   print the OpenAPI document
 environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
-             DMR_REDIS_URL DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS`
+             DMR_REDIS_URL DMR_REDIS_BACKEND DMR_REDIS_COMPRESSOR
+             DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after

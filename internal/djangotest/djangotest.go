@@ -45,6 +45,12 @@ type Config struct {
 	RedisURL string
 	// RedisPrefix is the cache's KEY_PREFIX (keys become "<prefix>:1:<key>").
 	RedisPrefix string
+	// CacheBackend is "django" (default: Django's own RedisCache) or
+	// "django_redis" (django_redis.cache.RedisCache, from the Django
+	// version's Debian suite; see DjangoRedisPath).
+	CacheBackend string
+	// CacheCompressor "zlib" sets django-redis's ZlibCompressor.
+	CacheCompressor string
 	// CSRFUseSessions sets CSRF_USE_SESSIONS.
 	CSRFUseSessions bool
 	// CSRFTrustedOrigins sets CSRF_TRUSTED_ORIGINS.
@@ -67,6 +73,9 @@ type Info struct {
 	Asgiref          string   `json:"asgiref"`
 	Sqlparse         string   `json:"sqlparse"`
 	SessionEngine    string   `json:"session_engine"`
+	CacheBackend     string   `json:"cache_backend"`
+	CacheCompressor  string   `json:"cache_compressor"`
+	DjangoRedis      string   `json:"django_redis"` // django_redis.__version__ when it is the cache backend
 	DBVendor         string   `json:"db_vendor"`
 	PBKDF2Iterations int      `json:"pbkdf2_iterations"`
 	PasswordHashers  []string `json:"password_hashers"`
@@ -124,6 +133,20 @@ func PythonPath(version string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// DjangoRedisPath returns the PYTHONPATH entries (to go before Django's)
+// holding the python3-django-redis of the Django version's Debian suite, as
+// install.sh recorded it in CacheDir()/django-redis/<version>/.ok.
+func DjangoRedisPath(version string) (string, error) {
+	if !slices.Contains(Versions(), version) {
+		return "", fmt.Errorf("djangotest: unknown Django version %q (want one of %v)", version, Versions())
+	}
+	b, err := os.ReadFile(filepath.Join(CacheDir(), "django-redis", version, ".ok"))
+	if err != nil {
+		return "", fmt.Errorf("djangotest: django-redis for Django %s %w in %s (run interop/django/install.sh): %w", version, ErrAbsent, CacheDir(), err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
 // Dir returns the interop Django project directory (interop/django in the
 // module).
 func Dir() (string, error) {
@@ -174,6 +197,9 @@ func (c Config) Env() []string {
 	}
 	if c.RedisURL != "" {
 		env = append(env, "DMR_REDIS_URL="+c.RedisURL, "DMR_CACHE_KEY_PREFIX="+c.RedisPrefix)
+	}
+	if c.CacheBackend != "" {
+		env = append(env, "DMR_CACHE_BACKEND="+c.CacheBackend, "DMR_CACHE_COMPRESSOR="+c.CacheCompressor)
 	}
 	if c.CSRFUseSessions {
 		env = append(env, "DMR_CSRF_USE_SESSIONS=1")
@@ -236,6 +262,13 @@ func Start(t testing.TB, version string, cfg Config) (*Django, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.CacheBackend == "django_redis" {
+		djr, err := DjangoRedisPath(version)
+		if err != nil {
+			return nil, err
+		}
+		pp = strings.Trim(djr+":"+pp, ":")
+	}
 	dir, err := Dir()
 	if err != nil {
 		return nil, err
@@ -264,6 +297,14 @@ func (c Config) Validate() error {
 	var errs []error
 	if !slices.Contains(Engines(), c.SessionEngine) {
 		errs = append(errs, fmt.Errorf("djangotest: session engine %q: want one of %v", c.SessionEngine, Engines()))
+	}
+	switch c.CacheBackend {
+	case "", "django", "django_redis":
+	default:
+		errs = append(errs, fmt.Errorf("djangotest: cache backend %q: want django or django_redis", c.CacheBackend))
+	}
+	if c.CacheCompressor != "" && (c.CacheCompressor != "zlib" || c.CacheBackend != "django_redis") {
+		errs = append(errs, fmt.Errorf("djangotest: cache compressor %q: want zlib, with the django_redis backend", c.CacheCompressor))
 	}
 	if (c.SessionEngine == "cache" || c.SessionEngine == "cached_db") && c.RedisURL == "" {
 		// Django would use its per-process LocMemCache, which Go cannot see.

@@ -10,6 +10,12 @@
 // interop/django/djangoctl.py for the commands), so Python starts once per
 // Django configuration, not once per operation.
 //
+// Config.CacheBackend "django_redis" makes the project's cache django-redis
+// (with Config.CacheCompressor "zlib", its ZlibCompressor): the Debian
+// suite's python3-django-redis that install.sh unpacked for that Django
+// version goes before Django on PYTHONPATH (DjangoRedisPath); missing, the
+// test skips like a missing Django.
+//
 // When Python or the requested Django is missing the test is skipped, or
 // fails under DMR_TEST_REQUIRE_ALL=1 (internal/testenv). A Django of another
 // major.minor than requested always fails the test and names what was found:

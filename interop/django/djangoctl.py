@@ -70,6 +70,14 @@ def user_row(u):
 # --- environment ---------------------------------------------------------
 
 
+def django_redis_version():
+    if not settings.CACHES["default"]["BACKEND"].startswith("django_redis."):
+        return ""
+    import django_redis
+
+    return django_redis.__version__
+
+
 @command("version")
 def cmd_version(a):
     import asgiref
@@ -83,6 +91,9 @@ def cmd_version(a):
         "asgiref": asgiref.__version__,
         "sqlparse": sqlparse.__version__,
         "session_engine": settings.SESSION_ENGINE,
+        "cache_backend": settings.CACHES["default"]["BACKEND"],
+        "cache_compressor": settings.CACHES["default"].get("OPTIONS", {}).get("COMPRESSOR", ""),
+        "django_redis": django_redis_version(),
         "db_vendor": connection.vendor,
         "pbkdf2_iterations": get_hasher("pbkdf2_sha256").iterations,
         "password_hashers": settings.PASSWORD_HASHERS,

@@ -6,6 +6,9 @@
 #   4.2.x  Debian trixie's python3-django, unpacked into $CACHE/4.2
 #   5.2.x  Debian sid's python3-django, unpacked into $CACHE/5.2
 #
+# and, for each, its suite's python3-django-redis, unpacked into
+# $CACHE/django-redis/<version> (see the end of this script).
+#
 # 4.2 and 5.2 are fetched with `apt-get download` through a private sources
 # list and private apt state, so the system's sources are never changed; they
 # are unpacked with `dpkg -x` (nothing is installed). Each version is pinned by
@@ -177,4 +180,101 @@ fetch_suite trixie 4.2
 fetch_suite sid 5.2
 err=$(check_startup "")
 [ -z "$err" ] || { echo "$err" >&2; die "system Django 3.2 does not start"; }
+
+# --- django-redis, one per Django, from the same suite ----------------------
+# Each Django gets its own suite's python3-django-redis (with that suite's
+# python3-redis, except on bookworm where the system's is that suite's),
+# fetched through the private apt state of that suite and unpacked with
+# dpkg -x into $CACHE/django-redis/<Django version>; the PYTHONPATH to put
+# before Django's goes to .ok there. Pinned by major.minor:
+#   3.2  bookworm  django-redis 5.2.x
+#   4.2  trixie    django-redis 5.4.x
+#   5.2  sid       django-redis 7.0.x, plus sid's python3-typing-extensions:
+#                  django-redis 7 imports typing_extensions on Python < 3.13
+#                  (sid's own Python is 3.13, bookworm's 3.11)
+
+# private_apt SUITE sets $opts for apt-get/apt-cache on the private state of
+# SUITE and updates its lists once per run.
+private_apt() {
+	mkdir -p "$APTDIR/$1/lists/partial" "$APTDIR/$1/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $1 main" >"$APTDIR/$1/sources.list"
+	opts="-o Dir::Etc::sourcelist=$APTDIR/$1/sources.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$APTDIR/$1/lists
+-o Dir::Cache=$APTDIR/$1/cache -o Dir::State::status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0
+-o APT::Sandbox::User=root"
+	case " ${updated:-} " in *" $1 "*) return 0 ;; esac
+	log "apt-get update ($1, private lists in $APTDIR/$1)"
+	# shellcheck disable=SC2086
+	if ! apt-get $opts update >/dev/null 2>"$APTDIR/$1/update.err" ||
+		grep -Eq '^(E:|W: Failed to fetch|W: Some index files)' "$APTDIR/$1/update.err"; then
+		cat "$APTDIR/$1/update.err" >&2
+		die "apt-get update for $1 from $mirror failed"
+	fi
+	updated="${updated:-} $1"
+}
+
+# check_django_redis PYTHONPATH prints django_redis's version as its last
+# line when Django on PYTHONPATH can build a django-redis cache client with
+# the zlib compressor and round-trip a value through it (no connection is
+# made), and the error otherwise.
+check_django_redis() {
+	PYTHONPATH=$1 "$PY" - <<'PYEOF' 2>&1 || true
+import django
+from django.conf import settings
+settings.configure(CACHES={"default": {
+    "BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0",
+    "OPTIONS": {"COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor"}}})
+django.setup()
+import django_redis
+from django.core.cache import cache
+v = {"k": "v" * 40}
+assert cache.client.decode(cache.client.encode(v)) == v
+print(django_redis.__version__)
+PYEOF
+}
+
+fetch_django_redis() { # suite django-version pin extra-packages...
+	suite=$1 djver=$2 pin=$3
+	shift 3
+	dest=$CACHE/django-redis/$djver
+	djpath=""
+	[ "$djver" = 3.2 ] || djpath=$(cat "$CACHE/$djver/.ok")
+	if [ -f "$dest/.ok" ]; then
+		found=$(check_django_redis "$(cat "$dest/.ok")${djpath:+:$djpath}" | tail -n1)
+		case "$found" in
+		"$pin".*) log "django-redis $found for Django $djver ok in $dest"; return 0 ;;
+		esac
+		log "cache $dest holds django-redis '$found', refetching"
+	fi
+	private_apt "$suite"
+	# shellcheck disable=SC2086
+	cand=$(apt-cache $opts policy python3-django-redis 2>/dev/null | awk '/Candidate:/ {print $2}')
+	case "$cand" in
+	"$pin".*) ;;
+	"" | "(none)") die "Debian $suite has no python3-django-redis; expected $pin.x" ;;
+	*) die "Debian $suite now ships python3-django-redis $cand, expected $pin.x; the pin in this script must be updated" ;;
+	esac
+	debs=$APTDIR/$suite/django-redis-debs
+	rm -rf "$debs" "$dest.tmp"
+	mkdir -p "$debs" "$dest.tmp"
+	log "apt-get download python3-django-redis=$cand $* ($suite)"
+	# shellcheck disable=SC2086
+	(cd "$debs" && apt-get $opts download "python3-django-redis=$cand" "$@" >/dev/null) ||
+		die "apt-get download from $suite failed"
+	for d in "$debs"/*.deb; do dpkg -x "$d" "$dest.tmp"; done
+	rm -rf "$dest"
+	mv "$dest.tmp" "$dest"
+	path=$dest/usr/lib/python3/dist-packages
+	out=$(check_django_redis "$path${djpath:+:$djpath}")
+	found=$(printf '%s\n' "$out" | tail -n1)
+	case "$found" in
+	"$pin".*) ;;
+	*) echo "$out" >&2; die "django-redis from $suite does not work with Django $djver (expected $pin.x)" ;;
+	esac
+	printf '%s' "$path" >"$dest/.ok"
+	log "django-redis $found for Django $djver ready: PYTHONPATH=$path${djpath:+:$djpath}"
+}
+
+fetch_django_redis bookworm 3.2 5.2
+fetch_django_redis trixie 4.2 5.4 python3-redis
+fetch_django_redis sid 5.2 7.0 python3-redis python3-typing-extensions
 log "done"

@@ -11,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr/sessions"
-	"github.com/dmr-go/dmr/sessions/redisstore/pickle"
 )
 
 // Django's cache key prefixes of the session backends.
@@ -35,9 +34,16 @@ type Options struct {
 	// (prefix + ":" + version + ":" + key) when the Django project sets its
 	// own. It gets the backend key ("django.contrib.sessions.cache<key>").
 	KeyFunc func(key string) string
-	// MaxValueSize caps the size of a cached value Load accepts; 0 means
-	// DefaultMaxValueSize. Larger values are treated as corrupt.
+	// MaxValueSize caps the size of a cached value Load accepts, and of
+	// its decompressed form; 0 means DefaultMaxValueSize. Larger values are
+	// treated as corrupt.
 	MaxValueSize int
+	// Format is the Django cache backend sharing the sessions: FormatDjango
+	// (the zero value, Django's own RedisCache) or FormatDjangoRedis.
+	Format Format
+	// Compressor is django-redis's OPTIONS["COMPRESSOR"]; only with
+	// FormatDjangoRedis.
+	Compressor Compressor
 	// Logger receives warnings about undecodable values and cache errors;
 	// nil means slog.Default().
 	Logger *slog.Logger
@@ -46,12 +52,16 @@ type Options struct {
 }
 
 type common struct {
-	c       redis.UniversalClient
-	prefix  string // backend prefix
-	keyFunc func(string) string
-	maxSize int
-	log     *slog.Logger
-	now     func() time.Time
+	c          redis.UniversalClient
+	prefix     string // backend prefix
+	keyFunc    func(string) string
+	maxSize    int
+	format     Format
+	compressor Compressor
+	inflaters  *inflaterPool
+	deflaters  *deflaterPool
+	log        *slog.Logger
+	now        func() time.Time
 }
 
 func newCommon(c redis.UniversalClient, backendPrefix string, o Options) (common, error) {
@@ -61,7 +71,12 @@ func newCommon(c redis.UniversalClient, backendPrefix string, o Options) (common
 	if o.Version < 0 {
 		return common{}, errors.New("redisstore: negative Version")
 	}
+	if err := checkFormat(o.Format, o.Compressor); err != nil {
+		return common{}, err
+	}
 	cm := common{c: c, prefix: backendPrefix, keyFunc: o.KeyFunc, maxSize: o.MaxValueSize, log: o.Logger, now: o.Now}
+	cm.format, cm.compressor = o.Format, o.Compressor
+	cm.inflaters, cm.deflaters = new(inflaterPool), new(deflaterPool)
 	if cm.keyFunc == nil {
 		version := o.Version
 		if version == 0 {
@@ -120,10 +135,7 @@ func (cm *common) get(ctx context.Context, rkey string) (val []byte, expiry time
 
 // decode unpickles a cached value; the error says why it is unusable.
 func (cm *common) decode(val []byte) (sessions.Record, error) {
-	if len(val) > cm.maxSize {
-		return sessions.Record{}, fmt.Errorf("cached value of %d bytes exceeds %d", len(val), cm.maxSize)
-	}
-	o, err := pickle.Unmarshal(val)
+	o, err := cm.unpickle(val)
 	if err != nil {
 		return sessions.Record{}, err
 	}
@@ -186,7 +198,7 @@ func (s *Cache) Create(ctx context.Context, r sessions.Record) (string, error) {
 	if r.Key == "" {
 		return "", errors.New("redisstore: create: empty session key")
 	}
-	val, err := pickle.Marshal(r.Data)
+	val, err := s.encode(r.Data)
 	if err != nil {
 		return "", fmt.Errorf("redisstore: encode: %w", err)
 	}
@@ -210,7 +222,7 @@ func (s *Cache) Save(ctx context.Context, r sessions.Record) (string, error) {
 	if r.Key == "" {
 		return "", sessions.ErrNotFound
 	}
-	val, err := pickle.Marshal(r.Data)
+	val, err := s.encode(r.Data)
 	if err != nil {
 		return "", fmt.Errorf("redisstore: encode: %w", err)
 	}

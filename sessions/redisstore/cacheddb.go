@@ -15,7 +15,6 @@ import (
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
-	"github.com/dmr-go/dmr/sessions/redisstore/pickle"
 )
 
 // Version prefixes of CachedDB records: "d" + session_data text when loaded
@@ -89,7 +88,7 @@ func (s *CachedDB) refresh(ctx context.Context, key string, o *pyjson.Object, ex
 		s.forget(ctx, key)
 		return
 	}
-	val, err := pickle.Marshal(o)
+	val, err := s.encode(o)
 	if err == nil {
 		err = s.c.Set(ctx, s.RedisKey(key), val, ttl).Err()
 	}
@@ -154,7 +153,7 @@ func (s *CachedDB) rowMatchingCache(ctx context.Context, key, cached string) (st
 	if err != nil {
 		return "", err
 	}
-	fromCache, err := pickle.Unmarshal([]byte(cached))
+	fromCache, err := s.unpickle([]byte(cached))
 	if err != nil || !pyEqual(fromCache, row.Data) {
 		return "", sessions.ErrConflict
 	}

@@ -1,7 +1,8 @@
 // Package redisstore keeps sessions in Redis the way Django's cache and
 // cached_db session backends do with Django's own
-// django.core.cache.backends.redis.RedisCache (Django 4.0+), so a Go service
-// and a Django site can share them.
+// django.core.cache.backends.redis.RedisCache (Django 4.0+) or with
+// django-redis's django_redis.cache.RedisCache (Options.Format), so a Go
+// service and a Django site can share them.
 //
 // # Format
 //
@@ -14,6 +15,36 @@
 // reads only plain data and never instantiates anything. The TTL is the
 // session's expiry age (we set it in milliseconds from Record.Expiry; Django
 // sets whole seconds).
+//
+// # Formats
+//
+// [FormatDjango] (the default) is described above. [FormatDjangoRedis] is
+// django-redis (checked against its 5.2, 5.4 and 7.0 releases) with its
+// DefaultClient and PickleSerializer, as configured by default. It differs
+// from Django's own RedisCache in exactly these points:
+//
+//   - Pickle protocol: pickle.DEFAULT_PROTOCOL (4 on Python 3.8 to 3.13)
+//     instead of pickle.HIGHEST_PROTOCOL (5); see pickle.MarshalProtocol. We
+//     write 4 and read both (OPTIONS["PICKLE_VERSION"] changes only what
+//     Python writes).
+//   - Compression: OPTIONS["COMPRESSOR"] =
+//     "django_redis.compressors.zlib.ZlibCompressor" ([CompressorZlib]) stores
+//     a pickle longer than 15 bytes as a zlib stream at level 6 (no marker,
+//     just the stream, "x\x9c…"), shorter ones as they are; reading tries to
+//     inflate and on failure unpickles the bytes as they are. Our deflate
+//     output is not byte-identical to CPython's zlib, but each side inflates
+//     the other's. The inflated size is bounded by MaxValueSize too.
+//   - TTL: django-redis sets it in milliseconds (SET … PX), as we do; Django's
+//     own RedisCache in whole seconds.
+//
+// The same in both: the key (django-redis uses Django's KEY_PREFIX, VERSION
+// and KEY_FUNCTION, so the default is ":1:django.contrib.sessions.cache…"),
+// and plain integers (not bools), which both store as decimal text and read
+// back with int() before trying to unpickle; such a value is never a
+// session and Load treats it as unusable. cache.add is SET NX in both.
+// Django's own RedisCache has no compressor, so Options.Compressor requires
+// FormatDjangoRedis. Other django-redis serializers (JSON, msgpack) and
+// compressors (lz4, zstd, lzma, gzip) are not supported.
 //
 // # Cache ("django.contrib.sessions.backends.cache")
 //

@@ -8,6 +8,8 @@ DMR_SECRET_KEY_FALLBACKS  comma-separated SECRET_KEY_FALLBACKS (Django 4.1+)
 DMR_SESSION_ENGINE        db (default) | cache | cached_db | signed_cookies
 DMR_REDIS_URL             when set, the default cache is Django's RedisCache (4.0+)
 DMR_CACHE_KEY_PREFIX      KEY_PREFIX of that cache (default "")
+DMR_CACHE_BACKEND         django (default: Django's RedisCache) | django_redis (django_redis.cache.RedisCache)
+DMR_CACHE_COMPRESSOR      zlib -> django-redis's ZlibCompressor (django_redis only)
 DMR_CSRF_USE_SESSIONS     1 -> CSRF_USE_SESSIONS = True
 DMR_CSRF_TRUSTED_ORIGINS  comma-separated CSRF_TRUSTED_ORIGINS
 DMR_AUTH_USER_MODEL       accounts.CustomUser installs the accounts app (a custom user model:
@@ -88,6 +90,12 @@ SESSION_ENGINE = "django.contrib.sessions.backends." + _engine
 # SESSION_SERIALIZER, SESSION_COOKIE_*, PASSWORD_HASHERS, AUTHENTICATION_BACKENDS:
 # Django's defaults on purpose.
 
+_cache_backend = _env("DMR_CACHE_BACKEND", "") or "django"
+_cache_compressor = _env("DMR_CACHE_COMPRESSOR", "")
+if _cache_backend not in ("django", "django_redis"):
+    raise RuntimeError("DMR_CACHE_BACKEND: want django or django_redis, got %r" % _cache_backend)
+if _cache_compressor not in ("", "zlib") or (_cache_compressor and _cache_backend != "django_redis"):
+    raise RuntimeError("DMR_CACHE_COMPRESSOR: want zlib, with DMR_CACHE_BACKEND=django_redis; got %r" % _cache_compressor)
 if _env("DMR_REDIS_URL"):
     CACHES = {
         "default": {
@@ -96,6 +104,12 @@ if _env("DMR_REDIS_URL"):
             "KEY_PREFIX": _env("DMR_CACHE_KEY_PREFIX", ""),
         }
     }
+    if _cache_backend == "django_redis":
+        # django-redis as its documentation configures it: DefaultClient,
+        # PickleSerializer, no compressor unless asked for.
+        CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+        if _cache_compressor == "zlib":
+            CACHES["default"]["OPTIONS"] = {"COMPRESSOR": "django_redis.compressors.zlib.ZlibCompressor"}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

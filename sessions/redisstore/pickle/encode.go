@@ -72,9 +72,24 @@ const (
 // it. v may be any value package pyjson holds (see the package doc); other Go
 // integer and float types, []string and map[string]any (written in sorted key
 // order) are accepted too.
-func Marshal(v any) ([]byte, error) {
+func Marshal(v any) ([]byte, error) { return marshal(v, Protocol) }
+
+// MarshalProtocol is Marshal writing the given protocol, 4 or 5, as
+// pickle.dumps(v, protocol) does: django-redis pickles with
+// pickle.DEFAULT_PROTOCOL, which is 4 on Python 3.8 to 3.13. For the values
+// this package writes the two protocols differ only in the PROTO opcode's
+// argument (protocol 5 adds opcodes for bytearray and out-of-band buffers
+// only).
+func MarshalProtocol(v any, protocol int) ([]byte, error) {
+	if protocol != 4 && protocol != 5 {
+		return nil, fmt.Errorf("pickle: protocol %d: want 4 or 5", protocol)
+	}
+	return marshal(v, byte(protocol))
+}
+
+func marshal(v any, protocol byte) ([]byte, error) {
 	e := encoder{buf: make([]byte, 0, 256)}
-	e.buf = append(e.buf, opProto, Protocol)
+	e.buf = append(e.buf, opProto, protocol)
 	e.buf = append(e.buf, make([]byte, frameHeaderSz)...) // frame header, filled in below
 	if err := e.value(v, 0); err != nil {
 		return nil, err
