@@ -14,6 +14,7 @@ import (
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/commit"
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/pyjson"
 )
 
@@ -261,7 +262,7 @@ func TestExpiry(t *testing.T) {
 	if s.Has(ExpiryKey) || s.ExpiryAge() != 1209600 {
 		t.Error("ClearExpiry")
 	}
-	if got := PyISOFormat(time.Date(2026, 11, 26, 18, 12, 52, 0, time.FixedZone("", 2*3600))); got != "2026-11-26T18:12:52+02:00" {
+	if got := pycompat.ISOFormat(time.Date(2026, 11, 26, 18, 12, 52, 0, time.FixedZone("", 2*3600))); got != "2026-11-26T18:12:52+02:00" {
 		t.Errorf("PyISOFormat = %s", got)
 	}
 	e2 := newEnv(t, Options{Settings: Settings{ExpireAtBrowserClose: true, CookieAge: time.Hour}})

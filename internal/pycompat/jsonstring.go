@@ -25,8 +25,10 @@ const (
 // errors.
 //
 // On success it returns the string's bytes and end, the index just after the
-// closing quote. When the string has no escapes the bytes are data's own
-// (no copy); otherwise they are the unescaped bytes appended to dst. On failure
+// closing quote. When the string has no escapes the bytes are data's own,
+// data[start:end-1] (no copy); otherwise they are the unescaped bytes appended
+// to dst, which are always fewer (every escape is longer than what it
+// stands for), so len(s) < end-1-start tells a copy apart. On failure
 // err is not zero and end is the index of the offending byte (len(data) for
 // JSONStringEOF).
 func AppendJSONString(dst, data []byte, start int) (s []byte, end int, err JSONStringError) {
@@ -134,4 +136,18 @@ func hexError(data []byte, at int) JSONStringError {
 		return JSONStringEOF
 	}
 	return JSONStringHex
+}
+
+// SkipJSONSpace returns the index of the first byte at or after pos that is
+// not JSON whitespace (space, tab, line feed, carriage return).
+func SkipJSONSpace(data []byte, pos int) int {
+	for pos < len(data) {
+		switch data[pos] {
+		case ' ', '\t', '\n', '\r':
+			pos++
+		default:
+			return pos
+		}
+	}
+	return pos
 }

@@ -286,3 +286,21 @@ func TestParseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestSkipJSONSpace(t *testing.T) {
+	for in, want := range map[string]int{"": 0, "x": 0, " \t\r\nx": 4, "  ": 2, "\v": 0, "\u00a0": 0} {
+		if got := SkipJSONSpace([]byte(in), 0); got != want {
+			t.Errorf("SkipJSONSpace(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+func BenchmarkCookieValue(b *testing.B) {
+	h := http.Header{"Cookie": {"_ga=GA1.2.3.4; csrftoken=AbCdEfGhIjKlMnOpQrStUvWxYz012345; sessionid=abcdefghijklmnopqrstuvwxyz012345"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if v, ok := CookieValue(h, "sessionid"); !ok || len(v) != 32 {
+			b.Fatal(v)
+		}
+	}
+}
