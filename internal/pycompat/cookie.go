@@ -22,11 +22,7 @@ func CookieValue(h http.Header, name string) (value string, ok bool) {
 		}
 		for line != "" {
 			var chunk string
-			if i := strings.IndexByte(line, ';'); i >= 0 {
-				chunk, line = line[:i], line[i+1:]
-			} else {
-				chunk, line = line, ""
-			}
+			chunk, line, _ = strings.Cut(line, ";")
 			k, v, found := strings.Cut(chunk, "=")
 			if !found {
 				k, v = "", chunk

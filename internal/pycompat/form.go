@@ -19,11 +19,7 @@ func FormValue(body []byte, name string) (value string, ok bool) {
 	}
 	for s != "" {
 		var pair string
-		if i := strings.IndexByte(s, '&'); i >= 0 {
-			pair, s = s[:i], s[i+1:]
-		} else {
-			pair, s = s, ""
-		}
+		pair, s, _ = strings.Cut(s, "&")
 		if pair == "" {
 			continue
 		}

@@ -192,3 +192,34 @@ func FuzzParseURL(f *testing.F) {
 		_ = u.GetURL()
 	})
 }
+
+// FuzzAppendJSONQuoted checks both output forms against encoding/json: each
+// reads back as s with every byte that is not UTF-8 replaced, the
+// ensure_ascii form is all ASCII, and the scanner reads both back too.
+func FuzzAppendJSONQuoted(f *testing.F) {
+	for _, s := range []string{"", "a\"b\\c", "\b\f\n\r\t\x00\x1f\x7f", "é\u2028\u2029\U0001F40D", "a\xffb\xe2\x82", "</script>&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want strings.Builder
+		for _, r := range s { // one U+FFFD per invalid byte, as the encoder writes
+			want.WriteRune(r)
+		}
+		for _, ascii := range []bool{false, true} {
+			out := AppendJSONQuoted(nil, s, ascii)
+			var got string
+			if err := json.Unmarshal(out, &got); err != nil || got != want.String() {
+				t.Fatalf("AppendJSONQuoted(%q, %v) = %s reads back as %q, %v; want %q", s, ascii, out, got, err, want.String())
+			}
+			back, end, serr := AppendJSONString(nil, out, 1)
+			if serr != 0 || end != len(out) || string(back) != want.String() {
+				t.Fatalf("scanner reads %s as %q (err %d, end %d)", out, back, serr, end)
+			}
+			for _, c := range out {
+				if ascii && (c < 0x20 || c >= 0x7f) {
+					t.Fatalf("ensure_ascii output %q has byte %#x", out, c)
+				}
+			}
+		}
+	})
+}

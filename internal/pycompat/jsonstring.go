@@ -151,3 +151,78 @@ func SkipJSONSpace(data []byte, pos int) int {
 	}
 	return pos
 }
+
+const hexDigits = "0123456789abcdef"
+
+// AppendJSONQuoted appends s as a JSON string, in one of the two forms the
+// project writes:
+//
+//   - ensureASCII true is Python's json.dumps (ensure_ascii=True), what
+//     Django writes into signed values and sessions: `"` and `\` escaped, the
+//     short escapes \n \r \t \b \f, every other character below U+0020 and
+//     everything from U+007F up as \uXXXX in lower-case hex (characters
+//     beyond the Basic Multilingual Plane as a surrogate pair);
+//   - ensureASCII false is the API's UTF-8 output: `"` and `\` escaped, \n \r
+//     \t, other characters below U+0020 as \u00XX, U+2028 and U+2029 escaped
+//     (for JavaScript), everything else as is.
+//
+// In both, '/', '<', '>' and '&' are not escaped and each byte that is not
+// UTF-8 becomes \ufffd.
+func AppendJSONQuoted(b []byte, s string, ensureASCII bool) []byte {
+	limit := byte(utf8.RuneSelf) // bytes from limit up need a look
+	if ensureASCII {
+		limit = 0x7f
+	}
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c < limit && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c == '\b' && ensureASCII:
+				b = append(b, '\\', 'b')
+			case c == '\f' && ensureASCII:
+				b = append(b, '\\', 'f')
+			default:
+				b = appendU(b, rune(c))
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		invalid := r == utf8.RuneError && size == 1
+		if !ensureASCII && !invalid && r != '\u2028' && r != '\u2029' {
+			i += size
+			continue
+		}
+		b = append(b, s[start:i]...)
+		if r >= 0x10000 {
+			r1, r2 := utf16.EncodeRune(r)
+			b = appendU(appendU(b, r1), r2)
+		} else {
+			b = appendU(b, r) // U+FFFD for an invalid byte
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendU(b []byte, r rune) []byte {
+	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+}

@@ -304,3 +304,18 @@ func BenchmarkCookieValue(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendJSONQuoted(t *testing.T) {
+	in := "é\u2028\U0001F40D\x7f\x00\x1f\b\f\n\r\t\"\\/<>&\xff"
+	for _, tc := range []struct {
+		ascii bool
+		want  string
+	}{
+		{true, `"\u00e9\u2028\ud83d\udc0d\u007f\u0000\u001f\b\f\n\r\t\"\\/<>&\ufffd"`},
+		{false, "\"é\\u2028\U0001F40D\x7f\\u0000\\u001f\\u0008\\u000c\\n\\r\\t\\\"\\\\/<>&\\ufffd\""},
+	} {
+		if got := string(AppendJSONQuoted(nil, in, tc.ascii)); got != tc.want {
+			t.Errorf("AppendJSONQuoted(ascii=%v) =\n %s\nwant\n %s", tc.ascii, got, tc.want)
+		}
+	}
+}
