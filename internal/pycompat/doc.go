@@ -13,8 +13,9 @@
 //     QueryDict(body).get(name) for an application/x-www-form-urlencoded body.
 //   - Times: [ISOFormat] and [ParseISO] are datetime.isoformat and the shapes
 //     datetime.fromisoformat reads.
-//   - JSON: [AppendJSONString] is the string scanner both JSON decoders
-//     (internal/jsonx and pyjson) use.
+//   - JSON: [AppendJSONString] is the string scanner and [AppendJSONQuoted]
+//     the string writer (json.dumps's ensure_ascii form, or UTF-8) that both
+//     JSON packages, internal/jsonx and pyjson, use.
 //
 // The cookie and form functions are checked against vectors written by real
 // Django 3.2, 4.2 and 5.2 (testdata/gen_django_vectors.py) and fuzzed.
