@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/securityheaders"
 )
 
@@ -271,8 +272,8 @@ func parseTrustedOrigin(o string) (scheme, host string, err error) {
 			return "", "", bad(`"*" is only allowed as a leading "*." wildcard`)
 		}
 	}
-	u, ok := pyURLParse(o)
-	if !ok || u.scheme != scheme || u.netloc != host {
+	u, ok := pycompat.ParseURL(o)
+	if !ok || u.Scheme != scheme || u.Netloc != host {
 		return "", "", bad("not a valid origin")
 	}
 	return scheme, asciiLower(host), nil
@@ -458,12 +459,12 @@ func (p *Protector) originVerified(r *http.Request, origin string) bool {
 	if len(p.wildcards) == 0 {
 		return false
 	}
-	u, ok := pyURLParse(origin)
+	u, ok := pycompat.ParseURL(origin)
 	if !ok {
 		return false
 	}
-	for _, pattern := range p.wildcards[u.scheme] {
-		if isSameDomain(u.netloc, pattern) {
+	for _, pattern := range p.wildcards[u.Scheme] {
+		if isSameDomain(u.Netloc, pattern) {
 			return true
 		}
 	}
@@ -477,15 +478,15 @@ func (p *Protector) checkReferer(r *http.Request) error {
 	if !ok {
 		return reject(ReasonNoReferer)
 	}
-	u, ok := pyURLParse(referer)
-	if !ok || u.scheme == "" || u.netloc == "" {
+	u, ok := pycompat.ParseURL(referer)
+	if !ok || u.Scheme == "" || u.Netloc == "" {
 		return reject(ReasonMalformedReferer)
 	}
-	if u.scheme != "https" {
+	if u.Scheme != "https" {
 		return reject(ReasonInsecureReferer)
 	}
 	for _, h := range p.refererHosts {
-		if isSameDomain(u.netloc, h) {
+		if isSameDomain(u.Netloc, h) {
 			return nil
 		}
 	}
@@ -496,14 +497,14 @@ func (p *Protector) checkReferer(r *http.Request) error {
 	if good == "" {
 		host, err := p.trust.Host(r)
 		if err != nil {
-			return reject(fmt.Sprintf(ReasonBadReferer, u.geturl()))
+			return reject(fmt.Sprintf(ReasonBadReferer, u.GetURL()))
 		}
 		good = host
 	} else if port := p.trust.Port(r); port != "443" && port != "80" {
 		good = good + ":" + port
 	}
-	if !isSameDomain(u.netloc, good) {
-		return reject(fmt.Sprintf(ReasonBadReferer, u.geturl()))
+	if !isSameDomain(u.Netloc, good) {
+		return reject(fmt.Sprintf(ReasonBadReferer, u.GetURL()))
 	}
 	return nil
 }
@@ -539,7 +540,7 @@ func (p *Protector) readSecret(r *http.Request, s *secret) (present bool, proble
 		}
 		v = str
 	} else {
-		c, ok := cookieValue(r.Header, p.cookieName)
+		c, ok := pycompat.CookieValue(r.Header, p.cookieName)
 		if !ok {
 			return false, ""
 		}
@@ -586,4 +587,16 @@ func (p *Protector) checkToken(r *http.Request) error {
 		return reject("CSRF token from " + source + " " + reasonIncorrect + ".")
 	}
 	return nil
+}
+
+func isASCIIAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// asciiLower lower-cases ASCII letters (scheme and host names).
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }

@@ -67,9 +67,12 @@
 //     body is not searched for csrfmiddlewaretoken (Django answers 400); the
 //     header must then carry the token. The body still reaches the handler
 //     intact. Django's limit of 1000 form fields is not applied.
-//   - Malformed UTF-8 in a cookie or form token may be counted differently from
-//     Python's "replace" decoding, which can turn an "incorrect length" reason
-//     into "invalid characters" or the reverse; both are rejections.
+//   - The cookie and an urlencoded body are read exactly as Django reads them
+//     (internal/pycompat: parse_cookie, QueryDict, UTF-8 with "replace",
+//     checked against real Django's output); malformed UTF-8 in a multipart
+//     field may be counted differently from Python's "replace" decoding,
+//     which can turn an "incorrect length" reason into "invalid characters"
+//     or the reverse; both are rejections.
 //   - A session value under _csrftoken that is not a string counts as no
 //     secret (Django fails with a 500).
 //   - Trusted origins are validated at setup: scheme://host[:port] only, "*"

@@ -8,7 +8,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/dmr-go/dmr/internal/pycompat"
 )
 
 // formToken returns the last csrfmiddlewaretoken field of a POST form body
@@ -102,61 +103,11 @@ func (e errReader) Read([]byte) (int, error) {
 	return 0, e.err
 }
 
-// urlencodedToken is Python's parse_qsl(keep_blank_values=True) looking for
-// FormField: pairs split on "&", "+" is a space, %XX escapes decoded
-// (malformed ones kept as is); the last occurrence wins.
+// urlencodedToken is Django's request.POST.get(FormField, "") for an
+// urlencoded body.
 func urlencodedToken(body []byte) string {
-	s := string(body)
-	token := ""
-	for s != "" {
-		var pair string
-		if i := strings.IndexByte(s, '&'); i >= 0 {
-			pair, s = s[:i], s[i+1:]
-		} else {
-			pair, s = s, ""
-		}
-		if pair == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(pair, "=")
-		if pyUnquotePlus(k) == FormField {
-			token = pyUnquotePlus(v)
-		}
-	}
+	token, _ := pycompat.FormValue(body, FormField)
 	return token
-}
-
-// pyUnquotePlus is urllib.parse.unquote_plus with errors="replace".
-func pyUnquotePlus(s string) string {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '+':
-			b = append(b, ' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-		default:
-			b = append(b, c)
-		}
-	}
-	if !utf8.Valid(b) {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
-	}
-	return string(b)
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
 }
 
 // multipartToken returns the last non-file FormField part of a

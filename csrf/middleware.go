@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dmr-go/dmr/commit"
+	"github.com/dmr-go/dmr/internal/pycompat"
 )
 
 // ErrNoMiddleware is returned by GetToken and RotateToken when the request
@@ -152,44 +152,17 @@ func (st *state) commit(ctx context.Context, h http.Header, _ int) error {
 	return nil
 }
 
-// cookie formats the Set-Cookie value as Django (Python's http.cookies)
-// does: attributes in alphabetical order,
+// cookie formats the Set-Cookie value as Django's set_cookie does:
 // "csrftoken=…; expires=…; Max-Age=31449600; Path=/; SameSite=Lax".
 func (p *Protector) cookie(value string, now time.Time) string {
-	var b strings.Builder
-	b.Grow(160)
-	b.WriteString(p.cookieName)
-	b.WriteByte('=')
-	b.WriteString(value)
-	if p.opts.CookieDomain != "" {
-		b.WriteString("; Domain=")
-		b.WriteString(p.opts.CookieDomain)
+	c := pycompat.SetCookie{
+		Name: p.cookieName, Value: value, Domain: p.opts.CookieDomain, MaxAge: -1, Path: p.cookiePath,
+		HTTPOnly: p.opts.CookieHTTPOnly, SameSite: p.sameSite, Secure: p.opts.CookieSecure,
 	}
 	if p.maxAge > 0 {
-		b.WriteString("; expires=")
-		b.WriteString(now.Add(time.Duration(p.maxAge) * time.Second).UTC().Format(http.TimeFormat))
+		c.Expires, c.MaxAge = now.Add(time.Duration(p.maxAge)*time.Second), int64(p.maxAge)
 	}
-	if p.opts.CookieHTTPOnly {
-		b.WriteString("; HttpOnly")
-	}
-	if p.maxAge > 0 {
-		b.WriteString("; Max-Age=")
-		b.WriteString(strconv.Itoa(p.maxAge))
-	}
-	b.WriteString("; Path=")
-	b.WriteString(p.cookiePath)
-	switch p.sameSite {
-	case http.SameSiteLaxMode:
-		b.WriteString("; SameSite=Lax")
-	case http.SameSiteStrictMode:
-		b.WriteString("; SameSite=Strict")
-	case http.SameSiteNoneMode:
-		b.WriteString("; SameSite=None")
-	}
-	if p.opts.CookieSecure {
-		b.WriteString("; Secure")
-	}
-	return b.String()
+	return c.String()
 }
 
 // patchVaryCookie adds Cookie to the Vary header unless it (or "*") is

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/dmr-go/dmr/internal/pycompat"
 )
 
 // SyntaxError describes JSON that Python's json.loads would reject.
@@ -71,24 +71,16 @@ func UnmarshalObject(data []byte) (*Object, error) {
 }
 
 type decoder struct {
-	data []byte
-	pos  int
+	data    []byte
+	pos     int
+	scratch []byte // unescaped strings
 }
 
 func (d *decoder) errorf(format string, args ...any) error {
 	return &SyntaxError{Msg: fmt.Sprintf(format, args...), Offset: d.pos}
 }
 
-func (d *decoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
+func (d *decoder) skipSpace() { d.pos = pycompat.SkipJSONSpace(d.data, d.pos) }
 
 func (d *decoder) literal(lit string, v any) (any, error) {
 	if len(d.data)-d.pos >= len(lit) && string(d.data[d.pos:d.pos+len(lit)]) == lit {
@@ -288,116 +280,31 @@ func (d *decoder) number() (any, error) {
 	return f, nil // on ErrRange f is ±Inf or 0, as Python's float() gives
 }
 
-func hexVal(c byte) rune {
-	switch {
-	case c >= '0' && c <= '9':
-		return rune(c - '0')
-	case c >= 'a' && c <= 'f':
-		return rune(c - 'a' + 10)
-	case c >= 'A' && c <= 'F':
-		return rune(c - 'A' + 10)
+// strBytes reads a string and returns its bytes: data's own when it has no
+// escapes, else unescaped into the decoder's scratch buffer (valid until the
+// next call).
+func (d *decoder) strBytes() ([]byte, error) {
+	start := d.pos + 1
+	b, end, err := pycompat.AppendJSONString(d.scratch[:0], d.data, start)
+	if err == 0 {
+		if len(b) < end-1-start {
+			d.scratch = b[:0]
+		}
+		d.pos = end
+		return b, nil
 	}
-	return -1
-}
-
-// hex4 reads the 4 hex digits at data[i:].
-func (d *decoder) hex4(i int) (rune, bool) {
-	if i+4 > len(d.data) {
-		return 0, false
+	d.pos = end
+	switch err {
+	case pycompat.JSONStringControl:
+		return nil, d.errorf("invalid control character in string")
+	case pycompat.JSONStringEscape:
+		return nil, d.errorf("invalid \\escape")
+	case pycompat.JSONStringHex:
+		return nil, d.errorf("invalid \\uXXXX escape")
+	case pycompat.JSONStringUTF8:
+		return nil, d.errorf("invalid UTF-8 in string")
 	}
-	var r rune
-	for _, c := range d.data[i : i+4] {
-		v := hexVal(c)
-		if v < 0 {
-			return 0, false
-		}
-		r = r<<4 | v
-	}
-	return r, true
-}
-
-func (d *decoder) str() (string, error) {
-	d.pos++ // opening quote
-	start := d.pos
-	// Fast path: no escapes.
-	for i := start; i < len(d.data); i++ {
-		c := d.data[i]
-		if c == '"' {
-			s := d.data[start:i]
-			if !utf8.Valid(s) {
-				return "", d.errorf("invalid UTF-8 in string")
-			}
-			d.pos = i + 1
-			return string(s), nil
-		}
-		if c == '\\' {
-			break
-		}
-		if c < 0x20 {
-			d.pos = i
-			return "", d.errorf("invalid control character in string")
-		}
-	}
-	buf := make([]byte, 0, 32)
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
-		case c == '"':
-			d.pos++
-			if !utf8.Valid(buf) {
-				return "", d.errorf("invalid UTF-8 in string")
-			}
-			return string(buf), nil
-		case c < 0x20:
-			return "", d.errorf("invalid control character in string")
-		case c != '\\':
-			buf = append(buf, c)
-			d.pos++
-			continue
-		}
-		if d.pos+1 >= len(d.data) {
-			return "", d.errorf("unterminated string")
-		}
-		esc := d.data[d.pos+1]
-		d.pos += 2
-		switch esc {
-		case '"', '\\', '/':
-			buf = append(buf, esc)
-		case 'b':
-			buf = append(buf, '\b')
-		case 'f':
-			buf = append(buf, '\f')
-		case 'n':
-			buf = append(buf, '\n')
-		case 'r':
-			buf = append(buf, '\r')
-		case 't':
-			buf = append(buf, '\t')
-		case 'u':
-			r, ok := d.hex4(d.pos)
-			if !ok {
-				return "", d.errorf("invalid \\uXXXX escape")
-			}
-			d.pos += 4
-			if utf16.IsSurrogate(r) {
-				if r < 0xdc00 && d.pos+1 < len(d.data) && d.data[d.pos] == '\\' && d.data[d.pos+1] == 'u' {
-					if r2, ok := d.hex4(d.pos + 2); ok && r2 >= 0xdc00 && r2 <= 0xdfff {
-						r = utf16.DecodeRune(r, r2)
-						d.pos += 6
-					} else {
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			buf = utf8.AppendRune(buf, r)
-		default:
-			d.pos--
-			return "", d.errorf("invalid \\escape")
-		}
-	}
-	return "", d.errorf("unterminated string")
+	return nil, d.errorf("unterminated string")
 }
 
 // smallInt parses an integer literal of at most 18 digits without allocating.
@@ -443,41 +350,24 @@ func intern(b []byte) (string, bool) {
 
 // key reads an object key, interning the well-known ones.
 func (d *decoder) key() (string, error) {
-	if s, ok := d.plainString(); ok {
-		if k, ok := intern(s); ok {
-			return k, nil
-		}
-		return string(s), nil
+	b, err := d.strBytes()
+	if err != nil {
+		return "", err
 	}
-	return d.str()
+	if k, ok := intern(b); ok {
+		return k, nil
+	}
+	return string(b), nil
 }
 
 // strValue reads a string value, returning the well-known ones pre-boxed.
 func (d *decoder) strValue() (any, error) {
-	if s, ok := d.plainString(); ok {
-		if string(s) == "django.contrib.auth.backends.ModelBackend" {
-			return backendModel, nil
-		}
-		return string(s), nil
+	b, err := d.strBytes()
+	if err != nil {
+		return nil, err
 	}
-	return d.str()
-}
-
-// plainString consumes a string without escapes or control characters and
-// returns its bytes; otherwise it consumes nothing and returns false.
-func (d *decoder) plainString() ([]byte, bool) {
-	for i := d.pos + 1; i < len(d.data); i++ {
-		switch c := d.data[i]; {
-		case c == '"':
-			s := d.data[d.pos+1 : i]
-			if !utf8.Valid(s) {
-				return nil, false
-			}
-			d.pos = i + 1
-			return s, true
-		case c == '\\' || c < 0x20:
-			return nil, false
-		}
+	if string(b) == "django.contrib.auth.backends.ModelBackend" {
+		return backendModel, nil
 	}
-	return nil, false
+	return string(b), nil
 }

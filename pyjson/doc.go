@@ -18,5 +18,6 @@
 //
 // [Unmarshal] returns nil, bool, int64, float64, json.Number (integers that do
 // not fit in int64), string, []any and *Object, so a decode followed by an
-// encode reproduces Python's bytes for anything Python wrote.
+// encode reproduces Python's bytes for anything Python wrote. Strings are read
+// by the scanner internal/jsonx shares (internal/pycompat).
 package pyjson

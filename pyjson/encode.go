@@ -8,8 +8,8 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/dmr-go/dmr/internal/pycompat"
 )
 
 // ErrUnsupportedType is returned (wrapped) by Marshal for values it cannot
@@ -222,63 +222,12 @@ func appendNumber(b []byte, n json.Number) ([]byte, error) {
 	return append(b, s...), nil
 }
 
-const hexDigits = "0123456789abcdef"
-
 // AppendString appends s as a JSON string the way Python's json module writes
 // it with ensure_ascii=True: `"` and `\` escaped, \n \r \t \b \f, other
 // characters below 0x20 and everything from 0x7f up as \uXXXX with lower-case
 // hex (astral characters as a surrogate pair). '/', '<', '>' and '&' are not
-// escaped.
-func AppendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
-			i++
-			continue
-		}
-		b = append(b, s[start:i]...)
-		if c < utf8.RuneSelf {
-			switch c {
-			case '"':
-				b = append(b, '\\', '"')
-			case '\\':
-				b = append(b, '\\', '\\')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = appendU(b, rune(c))
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r >= 0x10000 {
-			r1, r2 := utf16.EncodeRune(r)
-			b = appendU(appendU(b, r1), r2)
-		} else {
-			b = appendU(b, r) // includes U+FFFD for an invalid byte
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-func appendU(b []byte, r rune) []byte {
-	return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-}
+// escaped. See pycompat.AppendJSONQuoted.
+func AppendString(b []byte, s string) []byte { return pycompat.AppendJSONQuoted(b, s, true) }
 
 // AppendFloat appends f as Python's float.__repr__ writes it (the shortest
 // string that round-trips, "1.0" rather than "1", "1e-07", "1e+16"), and NaN,

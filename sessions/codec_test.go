@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/signing"
 )
@@ -174,9 +175,9 @@ func TestCodecDjangoVectors(t *testing.T) {
 						t.Errorf("3.2 expiry = %q", iso)
 					}
 				} else {
-					tm, err := parsePyISO(iso)
-					if err != nil || PyISOFormat(tm) != iso {
-						t.Errorf("ISO expiry %q -> %v -> %q, %v", iso, tm, PyISOFormat(tm), err)
+					tm, err := pycompat.ParseISO(iso)
+					if err != nil || pycompat.ISOFormat(tm) != iso {
+						t.Errorf("ISO expiry %q -> %v -> %q, %v", iso, tm, pycompat.ISOFormat(tm), err)
 					}
 				}
 			}

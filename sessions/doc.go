@@ -81,6 +81,14 @@
 // process (through the LocalCache) take effect immediately. Saves stay
 // compare-and-swap against the wrapped store.
 //
+// # Stores
+//
+// [Store] is the small contract the middleware needs (its doc says why each
+// method is there). Package sessions/sessionstest checks it: every store in
+// this module runs sessionstest.Run, and a store written elsewhere should
+// too. The cookie is read with Django's parse_cookie semantics and written as
+// set_cookie writes it, by internal/pycompat, which csrf shares.
+//
 // # Hostile cookies
 //
 // Tampered, truncated, oversized, wrongly keyed or badly encoded cookies,

@@ -120,12 +120,6 @@ func (c *LocalCache) Delete(ctx context.Context, key string) error {
 	return c.next.Delete(ctx, key)
 }
 
-// Exists asks the wrapped store (the cache knows nothing of keys it has not
-// loaded).
-func (c *LocalCache) Exists(ctx context.Context, key string) (bool, error) {
-	return c.next.Exists(ctx, key)
-}
-
 // ClearExpired clears the wrapped store; cached entries are checked against
 // their expiry on every hit anyway.
 func (c *LocalCache) ClearExpired(ctx context.Context) error {

@@ -9,21 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmr-go/dmr/internal/fakeclock"
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // loadCounter counts the loads that reach the wrapped store.
 type loadCounter struct {
@@ -53,9 +42,9 @@ func get(t *testing.T, r sessions.Record, k string) string {
 
 // setup returns the backing store (what another process sees: Django, another
 // replica), the cache in front of it and the clock both use.
-func setup(t *testing.T, ttl time.Duration) (*sessions.MemoryStore, *loadCounter, *sessions.LocalCache, *fakeClock) {
+func setup(t *testing.T, ttl time.Duration) (*sessions.MemoryStore, *loadCounter, *sessions.LocalCache, *fakeclock.Clock) {
 	t.Helper()
-	clk := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	mem := &sessions.MemoryStore{Now: clk.Now}
 	counter := &loadCounter{Store: mem}
 	c, err := sessions.NewLocalCache(counter, sessions.LocalCacheOptions{TTL: ttl, Now: clk.Now})

@@ -115,7 +115,8 @@ func (s *MemoryStore) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// Exists implements Store.
+// Exists reports whether a live session is stored under key (Django's
+// exists()).
 func (s *MemoryStore) Exists(ctx context.Context, key string) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

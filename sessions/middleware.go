@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/commit"
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/pyjson"
 )
 
@@ -200,55 +200,13 @@ func (m *Middleware) NewSession(ctx context.Context, value string, sent bool) *S
 }
 
 // CookieValue returns the value of the cookie named name in h's Cookie
-// headers as Django's parse_cookie reads it: split on ";", surrounding
-// spaces trimmed, a quoted value unquoted, and the last cookie of that name
-// wins. ok reports whether such a cookie was present.
+// headers as Django's request.COOKIES holds it (parse_cookie: split on ";",
+// str.strip, a quoted value unquoted with its octal and backslash escapes, the
+// last cookie of that name wins). ok reports whether such a cookie was
+// present.
 func CookieValue(h http.Header, name string) (value string, ok bool) {
-	for _, line := range h.Values("Cookie") {
-		for len(line) > 0 {
-			var chunk string
-			chunk, line, _ = strings.Cut(line, ";")
-			k, v, hasEq := strings.Cut(chunk, "=")
-			if !hasEq {
-				k, v = "", chunk
-			}
-			if strings.TrimSpace(k) == name {
-				value, ok = unquoteCookie(strings.TrimSpace(v)), true
-			}
-		}
-	}
-	return value, ok
+	return pycompat.CookieValue(h, name)
 }
-
-// unquoteCookie is Python's http.cookies._unquote: a value in double quotes
-// loses them, and \" \\ and \ooo (octal) escapes inside are decoded.
-func unquoteCookie(s string) string {
-	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
-		return s
-	}
-	s = s[1 : len(s)-1]
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		if i+3 < len(s) && isOctal(s[i+1]) && isOctal(s[i+2]) && isOctal(s[i+3]) && s[i+1] <= '3' {
-			b.WriteByte((s[i+1]-'0')<<6 | (s[i+2]-'0')<<3 | (s[i+3] - '0'))
-			i += 3
-			continue
-		}
-		b.WriteByte(s[i+1])
-		i++
-	}
-	return b.String()
-}
-
-func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 
 // Commit is the session's commit.Func: Django's SessionMiddleware
 // process_response for a response with header h and status.
@@ -426,65 +384,21 @@ func addVaryCookie(h http.Header) {
 	h.Add("Vary", "Cookie")
 }
 
-// cookieHeader writes the Set-Cookie value as Django's set_cookie does
-// (attributes in Python's Morsel order). maxAge < 0 means a browser-session
-// cookie.
+// cookieHeader writes the Set-Cookie value as Django's set_cookie does.
+// maxAge < 0 means a browser-session cookie.
 func (m *Middleware) cookieHeader(value string, maxAge int64, now time.Time) string {
-	var b strings.Builder
-	b.WriteString(m.name)
-	b.WriteByte('=')
-	b.WriteString(value)
-	if m.settings.CookieDomain != "" {
-		b.WriteString("; Domain=")
-		b.WriteString(m.settings.CookieDomain)
+	c := pycompat.SetCookie{
+		Name: m.name, Value: value, Domain: m.settings.CookieDomain, MaxAge: maxAge, Path: m.settings.CookiePath,
+		HTTPOnly: !m.settings.CookieNoHTTPOnly, SameSite: m.settings.CookieSameSite, Secure: m.settings.CookieSecure,
 	}
 	if maxAge >= 0 {
-		b.WriteString("; expires=")
-		b.WriteString(now.Add(time.Duration(maxAge) * time.Second).UTC().Format(http.TimeFormat))
+		c.Expires = now.Add(time.Duration(maxAge) * time.Second)
 	}
-	if !m.settings.CookieNoHTTPOnly {
-		b.WriteString("; HttpOnly")
-	}
-	if maxAge >= 0 {
-		b.WriteString("; Max-Age=")
-		b.WriteString(strconv.FormatInt(maxAge, 10))
-	}
-	b.WriteString("; Path=")
-	b.WriteString(m.settings.CookiePath)
-	m.writeSameSite(&b)
-	if m.settings.CookieSecure {
-		b.WriteString("; Secure")
-	}
-	return b.String()
-}
-
-func (m *Middleware) writeSameSite(b *strings.Builder) {
-	switch m.settings.CookieSameSite {
-	case http.SameSiteLaxMode:
-		b.WriteString("; SameSite=Lax")
-	case http.SameSiteStrictMode:
-		b.WriteString("; SameSite=Strict")
-	case http.SameSiteNoneMode:
-		b.WriteString("; SameSite=None")
-	}
+	return c.String()
 }
 
 // deleteCookieHeader is Django's delete_cookie(name, path, domain,
-// samesite): Secure only for __Secure-/__Host- names or SameSite=None.
+// samesite).
 func (m *Middleware) deleteCookieHeader() string {
-	var b strings.Builder
-	b.WriteString(m.name)
-	b.WriteString(`=""`)
-	if m.settings.CookieDomain != "" {
-		b.WriteString("; Domain=")
-		b.WriteString(m.settings.CookieDomain)
-	}
-	b.WriteString("; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=")
-	b.WriteString(m.settings.CookiePath)
-	m.writeSameSite(&b)
-	if strings.HasPrefix(m.name, "__Secure-") || strings.HasPrefix(m.name, "__Host-") ||
-		m.settings.CookieSameSite == http.SameSiteNoneMode {
-		b.WriteString("; Secure")
-	}
-	return b.String()
+	return pycompat.DeleteCookie(m.name, m.settings.CookiePath, m.settings.CookieDomain, m.settings.CookieSameSite).String()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/commit"
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/pyjson"
 )
 
@@ -450,39 +451,13 @@ func (s *Session) SetExpiry(seconds int) {
 // stored as t.isoformat() would write it, as Django 4.0+ does. Django 3.2
 // cannot serialize a datetime with the JSON serializer at all.
 func (s *Session) SetExpiryAt(t time.Time) {
-	s.Set(ExpiryKey, PyISOFormat(t))
+	s.Set(ExpiryKey, pycompat.ISOFormat(t))
 }
 
 // ClearExpiry removes a custom expiry (Django's set_expiry(None)): the
 // global policy applies again.
 func (s *Session) ClearExpiry() {
 	s.Delete(ExpiryKey)
-}
-
-// PyISOFormat formats t as Python's datetime.isoformat() does for an aware
-// datetime: microseconds only when non-zero, offset as ±HH:MM.
-func PyISOFormat(t time.Time) string {
-	t = t.Truncate(time.Microsecond)
-	if t.Nanosecond() == 0 {
-		return t.Format("2006-01-02T15:04:05-07:00")
-	}
-	return t.Format("2006-01-02T15:04:05.000000-07:00")
-}
-
-// parsePyISO parses what datetime.isoformat() writes (and the common shapes
-// datetime.fromisoformat() reads). A value without an offset is taken as UTC.
-func parsePyISO(s string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02 15:04:05Z07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.ParseInLocation(layout, s, time.UTC); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("sessions: %q is not an ISO datetime", s)
 }
 
 // truthy is Python's truth value of a JSON-decoded value.
@@ -522,7 +497,7 @@ func (m *Middleware) expiryAge(now time.Time, v any) int64 {
 	case float64:
 		return int64(math.Floor(x))
 	case string:
-		t, err := parsePyISO(x)
+		t, err := pycompat.ParseISO(x)
 		if err != nil {
 			m.log.Warn("session expiry is not a valid datetime; using the cookie age", "value", x)
 			return int64(m.age / time.Second)
@@ -540,7 +515,7 @@ func (m *Middleware) expiryAge(now time.Time, v any) int64 {
 // expiryDate is Django's get_expiry_date(modification=now, expiry=v).
 func (m *Middleware) expiryDate(now time.Time, v any) time.Time {
 	if x, ok := v.(string); ok && x != "" {
-		if t, err := parsePyISO(x); err == nil {
+		if t, err := pycompat.ParseISO(x); err == nil {
 			return t
 		}
 	}

@@ -38,17 +38,33 @@ type Record struct {
 	Version string
 }
 
-// Store keeps sessions. Implementations must be safe for concurrent use.
+// Store keeps sessions. Implementations must be safe for concurrent use;
+// package sessionstest checks the whole contract (sessionstest.Run).
 //
-// The contract mirrors Django's SessionBase backend methods, plus
-// compare-and-swap on Save so that concurrent requests do not overwrite each
-// other's changes.
+// It is the smallest set of operations the session middleware needs, each
+// there for one of Django's session behaviours:
+//
+//   - Load reads the session a request's cookie names (SessionBase.load).
+//   - Create stores a new session under a fresh key and refuses a taken one,
+//     so two requests can never share a key (Django's save(must_create=True)
+//     and CreateError); the middleware retries with a new key.
+//   - Save writes a changed session back, with compare-and-swap on Version so
+//     two concurrent requests do not overwrite each other's changes (the
+//     middleware reloads and replays its own changes on ErrConflict), and
+//     reports a session deleted meanwhile (Django's UpdateError).
+//   - Delete removes a session at logout, flush and cycle_key.
+//   - ClearExpired is Django's clear_expired, which the clearsessions
+//     command runs on whatever store is configured.
+//
+// Django's exists() is not here: it serves Django's key generation, which
+// Create's ErrKeyExists replaces. Stores may still offer it.
 type Store interface {
 	// Load returns the live session under key, with its Version set, or
 	// ErrNotFound when it is missing or expired.
 	Load(ctx context.Context, key string) (Record, error)
 	// Create stores a new session; ErrKeyExists when the key is taken.
-	// It returns the Version of what it stored.
+	// It returns the Version of what it stored. A record whose Expiry has
+	// passed may be stored or not; it never loads.
 	Create(ctx context.Context, r Record) (version string, err error)
 	// Save replaces the session under r.Key if its stored Version still equals
 	// r.Version (when r.Version is empty, it replaces unconditionally). It
@@ -57,8 +73,6 @@ type Store interface {
 	Save(ctx context.Context, r Record) (version string, err error)
 	// Delete removes the session under key; a missing key is not an error.
 	Delete(ctx context.Context, key string) error
-	// Exists reports whether a live session is stored under key.
-	Exists(ctx context.Context, key string) (bool, error)
 	// ClearExpired removes expired sessions, for stores that keep them
 	// (Django's clear_expired); others return nil.
 	ClearExpired(ctx context.Context) error

@@ -7,9 +7,8 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/internal/shape"
 )
 
@@ -108,16 +107,7 @@ func (d *decoder) issue(msg string) {
 	d.issues = append(d.issues, Issue{Loc: d.loc(), Msg: msg})
 }
 
-func (d *decoder) skipSpace() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
-		case ' ', '\t', '\n', '\r':
-			d.pos++
-		default:
-			return
-		}
-	}
-}
+func (d *decoder) skipSpace() { d.pos = pycompat.SkipJSONSpace(d.data, d.pos) }
 
 func (d *decoder) peek() byte {
 	d.skipSpace()
@@ -556,114 +546,24 @@ func (d *decoder) scanNumber() bool {
 // strBytes reads a string token and returns its unescaped bytes, valid only
 // until the next call.
 func (d *decoder) strBytes() []byte {
-	d.pos++ // opening quote
-	start := d.pos
-	// Fast path: no escapes, ASCII only.
-	for p := start; p < len(d.data); p++ {
-		c := d.data[p]
-		if c == '"' {
-			d.pos = p + 1
-			return d.data[start:p]
+	start := d.pos + 1
+	b, end, err := pycompat.AppendJSONString(d.scratch[:0], d.data, start)
+	d.pos = end
+	switch err {
+	case 0:
+		if len(b) < end-1-start { // unescaped into scratch: keep its array
+			d.scratch = b[:0]
 		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			break
-		}
-	}
-	buf := d.scratch[:0]
-	p := start
-	for {
-		if p >= len(d.data) {
-			d.pos = p
-			d.fail("EOF while parsing a string")
-		}
-		c := d.data[p]
-		switch {
-		case c == '"':
-			d.pos = p + 1
-			d.scratch = buf
-			return buf
-		case c == '\\':
-			p++
-			if p >= len(d.data) {
-				d.pos = p
-				d.fail("EOF while parsing a string")
-			}
-			switch d.data[p] {
-			case '"', '\\', '/':
-				buf = append(buf, d.data[p])
-			case 'b':
-				buf = append(buf, '\b')
-			case 'f':
-				buf = append(buf, '\f')
-			case 'n':
-				buf = append(buf, '\n')
-			case 'r':
-				buf = append(buf, '\r')
-			case 't':
-				buf = append(buf, '\t')
-			case 'u':
-				r, n := d.hex4(p + 1)
-				p += n
-				if utf16.IsSurrogate(r) {
-					// A valid pair becomes one rune; a lone surrogate becomes
-					// U+FFFD, as encoding/json does.
-					r2 := rune(-1)
-					if r < 0xdc00 && p+6 < len(d.data) && d.data[p+1] == '\\' && d.data[p+2] == 'u' {
-						r2, _ = d.hex4(p + 3)
-					}
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						r = dec
-						p += 6
-					} else {
-						r = utf8.RuneError
-					}
-				}
-				buf = utf8.AppendRune(buf, r)
-			default:
-				d.pos = p
-				d.fail("invalid escape")
-			}
-			p++
-		case c < 0x20:
-			d.pos = p
-			d.fail("control character (\\u0000-\\u001F) found while parsing a string")
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			p++
-		default:
-			r, size := utf8.DecodeRune(d.data[p:])
-			if r == utf8.RuneError && size == 1 {
-				d.pos = p
-				d.fail("invalid UTF-8")
-			}
-			buf = append(buf, d.data[p:p+size]...)
-			p += size
-		}
-	}
-}
-
-func (d *decoder) hex4(p int) (rune, int) {
-	if p+4 > len(d.data) {
-		d.pos = len(d.data)
+		return b
+	case pycompat.JSONStringEOF:
 		d.fail("EOF while parsing a string")
+	case pycompat.JSONStringControl:
+		d.fail("control character (\\u0000-\\u001F) found while parsing a string")
+	case pycompat.JSONStringUTF8:
+		d.fail("invalid UTF-8")
 	}
-	var r rune
-	for i := range 4 {
-		c := d.data[p+i]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			d.pos = p + i
-			d.fail("invalid escape")
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, 4
+	d.fail("invalid escape")
+	return nil
 }
 
 // nextKey moves to the next member of an object whose '{' was consumed. It

@@ -6,8 +6,8 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/internal/shape"
 )
 
@@ -258,52 +258,7 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 	return b
 }
 
-const hexDigits = "0123456789abcdef"
-
 // AppendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD;
 // U+2028 and U+2029 are escaped. HTML characters are left alone (the
-// responses are application/json).
-func AppendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if (r == utf8.RuneError && size == 1) || r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			if r == utf8.RuneError {
-				b = append(b, `\ufffd`...)
-			} else {
-				b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			}
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// responses are application/json). See pycompat.AppendJSONQuoted.
+func AppendString(b []byte, s string) []byte { return pycompat.AppendJSONQuoted(b, s, false) }

@@ -5,31 +5,21 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dmr-go/dmr/internal/fakeclock"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func TestTTL(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
-	c := New[string, int](time.Second, 10, clk.now)
+	clk := fakeclock.New(time.Unix(1_700_000_000, 0))
+	c := New[string, int](time.Second, 10, clk.Now)
 	if !c.PutIfGen("a", 1, c.Gen()) {
 		t.Fatal("PutIfGen refused without an invalidation")
 	}
-	clk.add(999 * time.Millisecond)
+	clk.Add(999 * time.Millisecond)
 	if v, ok := c.Get("a"); !ok || v != 1 {
 		t.Fatalf("before the TTL: %v %v", v, ok)
 	}
-	clk.add(time.Millisecond)
+	clk.Add(time.Millisecond)
 	if _, ok := c.Get("a"); ok {
 		t.Fatal("entry served at the TTL")
 	}
@@ -55,8 +45,8 @@ func TestInvalidateBeatsRacingLoad(t *testing.T) {
 }
 
 func TestBound(t *testing.T) {
-	clk := &clock{t: time.Unix(1_700_000_000, 0)}
-	c := New[int, int](time.Second, 100, clk.now)
+	clk := fakeclock.New(time.Unix(1_700_000_000, 0))
+	c := New[int, int](time.Second, 100, clk.Now)
 	for i := range 1000 {
 		c.PutIfGen(i, i, c.Gen())
 		if c.Len() > 100 {
@@ -72,7 +62,7 @@ func TestBound(t *testing.T) {
 		break
 	}
 	// Expired entries are preferred victims.
-	clk.add(2 * time.Second)
+	clk.Add(2 * time.Second)
 	c.PutIfGen(5000, 1, c.Gen())
 	if v, ok := c.Get(5000); !ok || v != 1 {
 		t.Fatal("new entry missing")

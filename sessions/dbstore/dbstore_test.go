@@ -13,10 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dmr-go/dmr/internal/fakeclock"
 	"github.com/dmr-go/dmr/internal/testenv"
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
+	"github.com/dmr-go/dmr/sessions/sessionstest"
 	"github.com/dmr-go/dmr/sqldb"
 )
 
@@ -111,18 +113,6 @@ func execSQL(ctx context.Context, db *sqldb.DB, q string, args ...any) error {
 	return err
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func newStore(t *testing.T, e env, now func() time.Time) *dbstore.Store {
 	t.Helper()
 	s, err := dbstore.New(e.open(t), dbstore.Options{Codec: testCodec(t), Now: now})
@@ -156,129 +146,6 @@ func forEach(t *testing.T, f func(t *testing.T, e env)) {
 	for _, e := range envs {
 		t.Run(e.name, func(t *testing.T) { f(t, e) })
 	}
-}
-
-func TestStoreLifecycle(t *testing.T) {
-	forEach(t, func(t *testing.T, e env) {
-		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 11, 25, 18, 0, 0, 123456789, time.UTC)}
-		s := newStore(t, e, c.Now)
-		key := "abcdefghijklmnopqrstuvwxyz012345"
-
-		if _, err := s.Load(ctx, key); !errors.Is(err, sessions.ErrNotFound) {
-			t.Fatalf("Load(missing) = %v, want ErrNotFound", err)
-		}
-		if ok, err := s.Exists(ctx, key); err != nil || ok {
-			t.Fatalf("Exists(missing) = %v, %v", ok, err)
-		}
-		exp := c.Now().Add(time.Hour)
-		v1, err := s.Create(ctx, sessions.Record{Key: key, Data: obj("a", int64(1), "b", "x"), Expiry: exp})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Create(ctx, sessions.Record{Key: key, Data: obj(), Expiry: exp}); !errors.Is(err, sessions.ErrKeyExists) {
-			t.Fatalf("second Create = %v, want ErrKeyExists", err)
-		}
-		r, err := s.Load(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := dump(r.Data); got != "a=1;b=x;" {
-			t.Errorf("loaded %q", got)
-		}
-		if r.Version != v1 || r.Key != key {
-			t.Errorf("Version %q Key %q, want %q %q", r.Version, r.Key, v1, key)
-		}
-		if want := exp.Truncate(time.Microsecond); !r.Expiry.Equal(want) {
-			t.Errorf("Expiry %v, want %v", r.Expiry, want)
-		}
-		if ok, err := s.Exists(ctx, key); err != nil || !ok {
-			t.Fatalf("Exists = %v, %v", ok, err)
-		}
-
-		// Compare-and-swap.
-		r.Data = obj("a", int64(2))
-		v2, err := s.Save(ctx, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if v2 == v1 {
-			t.Fatal("Save returned the old version")
-		}
-		stale := r // still carries v1
-		stale.Data = obj("a", int64(3))
-		if _, err := s.Save(ctx, stale); !errors.Is(err, sessions.ErrConflict) {
-			t.Fatalf("stale Save = %v, want ErrConflict", err)
-		}
-		r.Version = v2
-		if _, err := s.Save(ctx, r); err != nil {
-			t.Fatalf("Save with current version: %v", err)
-		}
-		forced := r
-		forced.Version = ""
-		forced.Data = obj("forced", true)
-		if _, err := s.Save(ctx, forced); err != nil {
-			t.Fatalf("unconditional Save: %v", err)
-		}
-		if r, err := s.Load(ctx, key); err != nil || dump(r.Data) != "forced=true;" {
-			t.Fatalf("after unconditional Save: %v %v", dump(r.Data), err)
-		}
-
-		// Delete, then Save reports the session gone (Django's UpdateError).
-		if err := s.Delete(ctx, key); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Delete(ctx, key); err != nil {
-			t.Fatalf("Delete(missing) = %v", err)
-		}
-		if _, err := s.Save(ctx, r); !errors.Is(err, sessions.ErrNotFound) {
-			t.Fatalf("Save after Delete = %v, want ErrNotFound", err)
-		}
-		forced.Version = ""
-		if _, err := s.Save(ctx, forced); !errors.Is(err, sessions.ErrNotFound) {
-			t.Fatalf("unconditional Save after Delete = %v, want ErrNotFound", err)
-		}
-		if _, err := s.Load(ctx, key); !errors.Is(err, sessions.ErrNotFound) {
-			t.Fatalf("Load after Delete = %v", err)
-		}
-	})
-}
-
-func TestExpiry(t *testing.T) {
-	forEach(t, func(t *testing.T, e env) {
-		ctx := context.Background()
-		c := &clock{t: time.Date(2026, 11, 25, 18, 0, 0, 0, time.UTC)}
-		s := newStore(t, e, c.Now)
-		for i, age := range []time.Duration{time.Second, time.Minute, time.Hour} {
-			key := fmt.Sprintf("expirykey%023d", i)
-			if _, err := s.Create(ctx, sessions.Record{Key: key, Data: obj("i", int64(i)), Expiry: c.Now().Add(age)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		c.Add(2 * time.Second)
-		if _, err := s.Load(ctx, "expirykey00000000000000000000000"); !errors.Is(err, sessions.ErrNotFound) {
-			t.Fatalf("Load(expired) = %v, want ErrNotFound", err)
-		}
-		// An expired row still takes its key (Django's exists() ignores expiry).
-		if ok, _ := s.Exists(ctx, "expirykey00000000000000000000000"); !ok {
-			t.Error("Exists(expired, not cleared) = false")
-		}
-		if _, err := s.Load(ctx, "expirykey00000000000000000000001"); err != nil {
-			t.Fatalf("Load(live) = %v", err)
-		}
-		n, err := s.ClearExpiredCount(ctx)
-		if err != nil || n != 1 {
-			t.Fatalf("ClearExpired = %d, %v; want 1", n, err)
-		}
-		c.Add(time.Hour)
-		if err := s.ClearExpired(ctx); err != nil {
-			t.Fatal(err)
-		}
-		var left int
-		if err := s.DB().Read.QueryRowContext(ctx, `SELECT count(*) FROM django_session`).Scan(&left); err != nil || left != 0 {
-			t.Fatalf("rows left %d, %v", left, err)
-		}
-	})
 }
 
 func TestCorruptDataIsEmptySession(t *testing.T) {
@@ -505,97 +372,6 @@ func checkDjangoSchema(t *testing.T, sdb *sqldb.DB, d sqldb.Dialect) {
 	}
 }
 
-// TestConcurrentSavesBothSurvive: two requests load one session, each changes
-// a different key and saves. The second save hits ErrConflict; reloading and
-// re-applying its own change (what the session layer does) keeps both.
-func TestConcurrentSavesBothSurvive(t *testing.T) {
-	forEach(t, func(t *testing.T, e env) {
-		ctx := context.Background()
-		s := newStore(t, e, nil)
-		key := "concurrentconcurrentconcurrent01"
-		exp := time.Now().Add(time.Hour)
-		if _, err := s.Create(ctx, sessions.Record{Key: key, Data: obj("start", int64(0)), Expiry: exp}); err != nil {
-			t.Fatal(err)
-		}
-		a, _ := s.Load(ctx, key)
-		b, _ := s.Load(ctx, key)
-		a.Data.Set("a", "from A")
-		b.Data.Set("b", "from B")
-		if _, err := s.Save(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		_, err := s.Save(ctx, b)
-		if !errors.Is(err, sessions.ErrConflict) {
-			t.Fatalf("second Save = %v, want ErrConflict", err)
-		}
-		b2, err := s.Load(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b2.Data.Set("b", "from B")
-		if _, err := s.Save(ctx, b2); err != nil {
-			t.Fatal(err)
-		}
-		r, _ := s.Load(ctx, key)
-		if got := dump(r.Data); got != "start=0;a=from A;b=from B;" {
-			t.Fatalf("final %q", got)
-		}
-	})
-}
-
-// TestConcurrentWritersRetry runs real goroutines, each setting its own key
-// with a load/modify/save loop that retries on ErrConflict; none is lost.
-func TestConcurrentWritersRetry(t *testing.T) {
-	forEach(t, func(t *testing.T, e env) {
-		ctx := context.Background()
-		s := newStore(t, e, nil)
-		key := "writersretrywritersretrywriters1"
-		if _, err := s.Create(ctx, sessions.Record{Key: key, Data: obj(), Expiry: time.Now().Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		const workers, rounds = 4, 5
-		var wg sync.WaitGroup
-		errs := make(chan error, workers)
-		for w := range workers {
-			wg.Go(func() {
-				for i := range rounds {
-					for {
-						r, err := s.Load(ctx, key)
-						if err != nil {
-							errs <- err
-							return
-						}
-						r.Data.Set(fmt.Sprintf("w%d", w), int64(i))
-						_, err = s.Save(ctx, r)
-						if errors.Is(err, sessions.ErrConflict) {
-							continue
-						}
-						if err != nil {
-							errs <- err
-							return
-						}
-						break
-					}
-				}
-			})
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		r, err := s.Load(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for w := range workers {
-			if v, _ := r.Data.Get(fmt.Sprintf("w%d", w)); v != int64(rounds-1) {
-				t.Errorf("w%d = %v, want %d (%s)", w, v, rounds-1, dump(r.Data))
-			}
-		}
-	})
-}
-
 func TestDeleteUserSessions(t *testing.T) {
 	forEach(t, func(t *testing.T, e env) {
 		ctx := context.Background()
@@ -684,57 +460,60 @@ func queryStrings(t *testing.T, db *sql.DB, q string) []string {
 	return out
 }
 
-// TestConcurrentRequestsBothSurvive goes through the session middleware: two
-// requests load one session, each sets a different key and commits. The
-// second commit conflicts, reloads and re-applies its own changes, so both
-// keys survive. When both set the same key, the later commit's value wins and
-// nothing else is lost.
-func TestConcurrentRequestsBothSurvive(t *testing.T) {
+// TestConformance runs the sessions.Store contract suite on each database.
+func TestConformance(t *testing.T) {
+	forEach(t, func(t *testing.T, e env) {
+		sessionstest.Run(t, func(t *testing.T, now func() time.Time) sessions.Store {
+			return newStore(t, e, now)
+		})
+	})
+}
+
+// TestExpiryAndExists checks what is particular to django_session: expiry
+// kept to the microsecond, Exists seeing expired rows until they are cleared
+// (Django's exists() ignores expire_date), and ClearExpired's count.
+func TestExpiryAndExists(t *testing.T) {
 	forEach(t, func(t *testing.T, e env) {
 		ctx := context.Background()
-		s := newStore(t, e, nil)
-		m, err := sessions.NewMiddleware(sessions.Options{Store: s})
+		c := fakeclock.New(time.Date(2026, 11, 25, 18, 0, 0, 123456789, time.UTC))
+		s := newStore(t, e, c.Now)
+		if ok, err := s.Exists(ctx, "expirykey00000000000000000000000"); err != nil || ok {
+			t.Fatalf("Exists(missing) = %v, %v", ok, err)
+		}
+		for i, age := range []time.Duration{time.Second, time.Minute, time.Hour} {
+			key := fmt.Sprintf("expirykey%023d", i)
+			if _, err := s.Create(ctx, sessions.Record{Key: key, Data: obj("i", int64(i)), Expiry: c.Now().Add(age)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, err := s.Load(ctx, "expirykey00000000000000000000002")
 		if err != nil {
 			t.Fatal(err)
 		}
-		first := m.NewSession(ctx, "", false)
-		first.Set("start", int64(0))
-		if err := first.Commit(ctx, http.Header{}, 200); err != nil {
+		if want := c.Now().Add(time.Hour).Truncate(time.Microsecond); !r.Expiry.Equal(want) {
+			t.Errorf("Expiry %v, want %v", r.Expiry, want)
+		}
+		c.Add(2 * time.Second)
+		if _, err := s.Load(ctx, "expirykey00000000000000000000000"); !errors.Is(err, sessions.ErrNotFound) {
+			t.Fatalf("Load(expired) = %v, want ErrNotFound", err)
+		}
+		if ok, _ := s.Exists(ctx, "expirykey00000000000000000000000"); !ok {
+			t.Error("Exists(expired, not cleared) = false")
+		}
+		n, err := s.ClearExpiredCount(ctx)
+		if err != nil || n != 1 {
+			t.Fatalf("ClearExpired = %d, %v; want 1", n, err)
+		}
+		if ok, _ := s.Exists(ctx, "expirykey00000000000000000000000"); ok {
+			t.Error("Exists(cleared) = true")
+		}
+		c.Add(time.Hour)
+		if err := s.ClearExpired(ctx); err != nil {
 			t.Fatal(err)
 		}
-		key := first.Key()
-		a := m.NewSession(ctx, key, true)
-		b := m.NewSession(ctx, key, true)
-		a.Get("start") // both load before either saves
-		b.Get("start")
-		a.Set("a", "from A")
-		a.Set("same", "A")
-		b.Set("b", "from B")
-		b.Set("same", "B")
-		if err := a.Commit(ctx, http.Header{}, 200); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Commit(ctx, http.Header{}, 200); err != nil {
-			t.Fatal(err)
-		}
-		r, err := s.Load(ctx, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := dump(r.Data); got != "start=0;a=from A;same=B;b=from B;" {
-			t.Errorf("final session %q", got)
-		}
-		// A concurrent logout deleted the row: the other request's save is
-		// interrupted (Django's SessionInterrupted), not resurrected.
-		c := m.NewSession(ctx, key, true)
-		c.Get("start")
-		if err := s.Delete(ctx, key); err != nil {
-			t.Fatal(err)
-		}
-		c.Set("late", true)
-		var ie *sessions.InterruptedError
-		if err := c.Commit(ctx, http.Header{}, 200); !errors.As(err, &ie) {
-			t.Fatalf("commit after delete = %v, want InterruptedError", err)
+		var left int
+		if err := s.DB().Read.QueryRowContext(ctx, `SELECT count(*) FROM django_session`).Scan(&left); err != nil || left != 0 {
+			t.Fatalf("rows left %d, %v", left, err)
 		}
 	})
 }

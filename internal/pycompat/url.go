@@ -1,26 +1,25 @@
-package csrf
+package pycompat
 
 import (
 	"net/netip"
 	"strings"
 )
 
-// pyURL is the part of Python's urllib.parse.urlparse result the CSRF checks
-// use. Django parses Origin and Referer with urlparse, whose notion of "scheme"
-// and "netloc" differs from net/url's in corner cases (a missing "//", user
-// info, odd ports); reproducing it keeps the accept/reject decisions and the
-// reason texts identical to Django's.
-type pyURL struct {
-	scheme, netloc, path, params, query, fragment string
+// URL is Python's urllib.parse.ParseResult. Django parses Origin and Referer
+// with urlparse, whose notion of "scheme" and "netloc" differs from net/url's
+// in corner cases (a missing "//", user info, odd ports); reproducing it keeps
+// the CSRF accept/reject decisions and reason texts identical to Django's.
+type URL struct {
+	Scheme, Netloc, Path, Params, Query, Fragment string
 }
 
-// pyURLParse follows CPython 3.11+ urllib.parse.urlparse: it strips tab, CR
+// ParseURL follows CPython 3.11+ urllib.parse.urlparse: it strips tab, CR
 // and LF everywhere and leading C0 controls and spaces, lower-cases the scheme,
 // takes the netloc after "//" up to the first "/", "?" or "#", and fails
 // (ValueError in Python) on unbalanced brackets or a bracketed host that is
 // not an IPv6 address or IPvFuture literal. The NFKC check Python applies to
 // non-ASCII netlocs is not reproduced: such a netloc is taken as is.
-func pyURLParse(s string) (u pyURL, ok bool) {
+func ParseURL(s string) (u URL, ok bool) {
 	if strings.ContainsAny(s, "\t\r\n") {
 		s = strings.Map(func(r rune) rune {
 			if r == '\t' || r == '\r' || r == '\n' {
@@ -42,7 +41,7 @@ func pyURLParse(s string) (u pyURL, ok bool) {
 			}
 		}
 		if valid {
-			u.scheme, s = asciiLower(s[:i]), s[i+1:]
+			u.Scheme, s = asciiLower(s[:i]), s[i+1:]
 		}
 	}
 	if strings.HasPrefix(s, "//") {
@@ -52,40 +51,40 @@ func pyURLParse(s string) (u pyURL, ok bool) {
 				end = k + 2
 			}
 		}
-		u.netloc, s = s[2:end], s[end:]
-		open, close := strings.IndexByte(u.netloc, '['), strings.IndexByte(u.netloc, ']')
+		u.Netloc, s = s[2:end], s[end:]
+		open, close := strings.IndexByte(u.Netloc, '['), strings.IndexByte(u.Netloc, ']')
 		if (open >= 0) != (close >= 0) {
-			return pyURL{}, false
+			return URL{}, false
 		}
 		if open >= 0 {
-			host := u.netloc[open+1:]
+			host := u.Netloc[open+1:]
 			if k := strings.IndexByte(host, ']'); k >= 0 {
 				host = host[:k]
 			}
 			if !validBracketedHost(host) {
-				return pyURL{}, false
+				return URL{}, false
 			}
 		}
 	}
 	if i := strings.IndexByte(s, '#'); i >= 0 {
-		s, u.fragment = s[:i], s[i+1:]
+		s, u.Fragment = s[:i], s[i+1:]
 	}
 	if i := strings.IndexByte(s, '?'); i >= 0 {
-		s, u.query = s[:i], s[i+1:]
+		s, u.Query = s[:i], s[i+1:]
 	}
 	// urlparse splits ";params" off the last path segment for http(s) and
 	// scheme-less URLs.
-	switch u.scheme {
+	switch u.Scheme {
 	case "", "http", "https", "ftp", "hdl", "prospero", "rtsp", "rtspu", "sftp", "shttp", "sip", "sips", "snews", "svn", "svn+ssh", "tel", "telnet", "wais", "imap", "mms":
 		from := strings.LastIndexByte(s, '/')
 		if from < 0 {
 			from = 0
 		}
 		if k := strings.IndexByte(s[from:], ';'); k >= 0 {
-			s, u.params = s[:from+k], s[from+k+1:]
+			s, u.Params = s[:from+k], s[from+k+1:]
 		}
 	}
-	u.path = s
+	u.Path = s
 	return u, true
 }
 
@@ -103,33 +102,33 @@ func validBracketedHost(h string) bool {
 	return err == nil && a.Is6()
 }
 
-// geturl is Python's ParseResult.geturl() (urlunparse): empty query, fragment
+// GetURL is Python's ParseResult.geturl() (urlunparse): empty query, fragment
 // and params lose their separators.
-func (u pyURL) geturl() string {
+func (u URL) GetURL() string {
 	var b strings.Builder
-	if u.scheme != "" {
-		b.WriteString(u.scheme)
+	if u.Scheme != "" {
+		b.WriteString(u.Scheme)
 		b.WriteByte(':')
 	}
-	path := u.path
-	if u.params != "" {
-		path += ";" + u.params
+	path := u.Path
+	if u.Params != "" {
+		path += ";" + u.Params
 	}
-	if u.netloc != "" || u.scheme != "" && usesNetloc(u.scheme) && !strings.HasPrefix(path, "//") {
+	if u.Netloc != "" || u.Scheme != "" && usesNetloc(u.Scheme) && !strings.HasPrefix(path, "//") {
 		if path != "" && path[0] != '/' {
 			path = "/" + path
 		}
 		b.WriteString("//")
-		b.WriteString(u.netloc)
+		b.WriteString(u.Netloc)
 	}
 	b.WriteString(path)
-	if u.query != "" {
+	if u.Query != "" {
 		b.WriteByte('?')
-		b.WriteString(u.query)
+		b.WriteString(u.Query)
 	}
-	if u.fragment != "" {
+	if u.Fragment != "" {
 		b.WriteByte('#')
-		b.WriteString(u.fragment)
+		b.WriteString(u.Fragment)
 	}
 	return b.String()
 }
