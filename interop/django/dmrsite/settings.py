@@ -66,8 +66,9 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
 ]
-if _env("DMR_AUTH_USER_MODEL", "auth.User") != "auth.User":
-    if _env("DMR_AUTH_USER_MODEL") != "accounts.CustomUser":
+_user_model = _env("DMR_AUTH_USER_MODEL") or "auth.User"
+if _user_model != "auth.User":
+    if _user_model != "accounts.CustomUser":
         raise RuntimeError("DMR_AUTH_USER_MODEL: want auth.User or accounts.CustomUser")
     INSTALLED_APPS.append("accounts")
     AUTH_USER_MODEL = "accounts.CustomUser"
