@@ -1,19 +1,63 @@
-// Package userdb keeps auth users in Django's own auth_user table on SQLite
-// or PostgreSQL through database/sql, so that a Go service and a Django
-// project share one user table.
+// Package userdb keeps auth users in the Django project's own user table —
+// auth_user, or the table of a custom AUTH_USER_MODEL — on SQLite,
+// PostgreSQL or MySQL/MariaDB (through package sqldb), so that a Go service
+// and a Django project share one user table.
 //
-// The table is Django's: CreateTables runs Django's DDL for the dialect
+// # The user model
+//
+// Model mirrors Django's settings: AUTH_USER_MODEL ("accounts.CustomUser",
+// whose table is Django's default "<app_label>_<modelname>" unless
+// Meta.db_table is given) and USERNAME_FIELD ("email"…). Open reads the
+// table's schema once, at start-up, and fails with one line naming the
+// table or column when the model does not fit (no table: run Django's
+// migrate; no password, last_login or USERNAME_FIELD column: not a Django
+// user model). From the schema it learns:
+//
+//   - the primary key and its kind: integer (AutoField, BigAutoField),
+//     UUID (uuid on PostgreSQL and on MariaDB ≥ 10.7 with Django ≥ 5; char(32)
+//     holding 32 hex digits on SQLite, MySQL and older pairings) or string.
+//     User.ID is Django's str(pk) — "42", or the hyphenated lower-case UUID,
+//     as sessions store it in _auth_user_id — and ids are read back as
+//     Django's pk.to_python does (int() with whitespace, signs and
+//     underscores; uuid.UUID(hex=) with or without hyphens, braces or
+//     "urn:uuid:"). Every stored UUID form is read.
+//   - which of AbstractUser's fields the model has. A model without
+//     is_active has active users; without is_staff nobody is staff; without
+//     is_superuser (no PermissionsMixin) nobody is a superuser and nobody
+//     has permissions — Django's behaviour for such models.
+//   - the extra columns, returned in User.Extra by every load, in the same
+//     query.
+//
+// Info describes the model with the names Django derives from it: the m2m
+// tables of PermissionsMixin ("<table>_groups" with the column
+// "<modelname>_id"), the model's "view" permission, the key's type for a
+// foreign key. PKArg converts a user id to the value a query on the key (or
+// a foreign key to it) takes.
+//
+// New is the stock auth_user without reading the schema, for setups where
+// Go creates the table: CreateTables runs Django's DDL for the dialect
 // (SQLite column order as Django leaves it after auth.0012, an identity
-// column on PostgreSQL) with IF NOT EXISTS, so it is idempotent and accepts
-// a database Django migrated (3.2's serial id column included). Only
-// auth_user is created; Django's groups and permissions tables are not used.
+// column on PostgreSQL, datetime(6) and bool on MySQL) only where the table
+// is missing, so it accepts a database Django migrated. With a custom model
+// Django's migrations own the table and CreateTables refuses
+// (ErrCustomModel).
+//
+// # Values
 //
 // Values are written as Django writes them: datetimes in UTC with
-// microsecond precision (as "2006-01-02 15:04:05[.ffffff]" text on SQLite,
-// timestamptz on PostgreSQL), booleans as 0/1 on SQLite, and every NOT NULL
-// column supplied (the table has no defaults). Username lookups are exact
-// and case-sensitive, as Django's.
+// microsecond precision (text on SQLite, timestamptz on PostgreSQL, naive
+// UTC datetime(6) on MySQL), booleans as 0/1 on SQLite and MySQL, and every
+// column supplied (Django's tables have no defaults): CreateUser writes
+// User.Extra into the extra columns, and a NOT NULL extra column missing
+// from it gets its type's empty value. A UUID key is generated (version 4,
+// as Django's default=uuid.uuid4) unless User.ID is set; an integer key is
+// assigned by the database.
 //
-// Open databases with sqldb.Open (same URLs, drivers and SQLite pragmas as
-// the session store) and pass its Write pool.
+// Username lookups are exact matches on the USERNAME_FIELD column, as
+// Django's get_by_natural_key: case-sensitive on SQLite and PostgreSQL, and
+// case-insensitive under MySQL's *_ci collations, as Django there.
+// UserByEmail is Django's email__iexact, for email login backends.
+//
+// Reads go to the sqldb.DB's Read pool, writes to its Write pool, each
+// under the database's per-operation deadline (sqldb.DB.Context).
 package userdb

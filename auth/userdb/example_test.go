@@ -44,3 +44,39 @@ func Example() {
 	fmt.Println(u.ID, u.Username, u.Email, u.Backend, err)
 	// Output: 1 alice alice@example.com django.contrib.auth.backends.ModelBackend <nil>
 }
+
+// A project whose AUTH_USER_MODEL is accounts.CustomUser (UUID key, email
+// login, an extra display_name column): Open reads the table Django's
+// migration made.
+func ExampleOpen() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "userdb-example")
+	defer os.RemoveAll(dir)
+	db, err := sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), sqldb.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	// What Django's "migrate" creates for the model on SQLite.
+	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE "accounts_customuser" ("password" varchar(128) NOT NULL, "last_login" datetime NULL, "is_superuser" bool NOT NULL, "id" char(32) NOT NULL PRIMARY KEY, "email" varchar(254) NOT NULL UNIQUE, "display_name" varchar(100) NOT NULL, "is_staff" bool NOT NULL, "is_active" bool NOT NULL, "date_joined" datetime NOT NULL)`); err != nil {
+		panic(err)
+	}
+	users, err := userdb.Open(ctx, db, userdb.Model{Name: "accounts.CustomUser", UsernameField: "email"})
+	if err != nil {
+		panic(err)
+	}
+	defer users.Close()
+	info := users.Info()
+	fmt.Println(info.Table, info.PK, info.GroupsTable, info.GroupsColumn, info.ViewPermission(), info.Extra)
+
+	u := &auth.User{ID: "0b7c5a53-93e4-4f0c-9d6e-6a1f3b2c4d5e", Username: "ann@example.com", IsActive: true,
+		Extra: map[string]any{"display_name": "Ann"}}
+	if err := users.CreateUser(ctx, u); err != nil {
+		panic(err)
+	}
+	got, err := users.UserByID(ctx, "0B7C5A5393E44F0C9D6E6A1F3B2C4D5E") // any form Django accepts
+	fmt.Println(got.ID, got.Username, got.Extra["display_name"], err)
+	// Output:
+	// accounts_customuser uuid accounts_customuser_groups customuser_id accounts.view_customuser [display_name]
+	// 0b7c5a53-93e4-4f0c-9d6e-6a1f3b2c4d5e ann@example.com Ann <nil>
+}
