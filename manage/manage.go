@@ -83,7 +83,8 @@ const Commands = `commands:
   clearsessions                 delete expired sessions
   openapi [--version 3.2|3.1]   print the OpenAPI document
 environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
-             DMR_REDIS_URL DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS`
+             DMR_REDIS_URL DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS DMR_AUTH_CACHE_TTL
+             DMR_DJANGO_VERSION DMR_DOCS_ASSETS`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after
@@ -124,12 +125,6 @@ var errHelp = errors.New("help")
 type quietRedis struct{}
 
 func (quietRedis) Printf(context.Context, string, ...any) {}
-
-type command struct {
-	name  string
-	flags *flag.FlagSet
-	run   func(ctx context.Context, c *cli) error
-}
 
 // cli is the state of one run.
 type cli struct {
@@ -242,6 +237,10 @@ func (a App) Handler(env *Env) (http.Handler, *dmr.API, error) {
 	mux.Handle(prefix+"/", api)
 	if a.Routes != nil {
 		if err := a.Routes(mux, env, api); err != nil {
+			if env.Config.DocsAssetsDir != "" && errors.Is(err, dmr.ErrDocsAssets) {
+				return nil, nil, fmt.Errorf("%s=%q: %w (scripts/docs-assets.sh installs swagger-ui-dist@%s into $HOME/.cache/dmr/npm/node_modules/swagger-ui-dist)",
+					EnvDocsAssets, env.Config.DocsAssetsDir, err, dmr.SwaggerUIVersion)
+			}
 			return nil, nil, err
 		}
 	}
@@ -313,14 +312,14 @@ func (c *cli) migrate(ctx context.Context) error {
 // database Django has already migrated.
 func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	if err := env.SessionTable.CreateTables(ctx); err != nil {
-		return fmt.Errorf("migrate django_session: %s", oneLine(err))
+		return fmt.Errorf("migrate django_session: %w", err)
 	}
 	if err := env.createUserTables(ctx); err != nil {
-		return fmt.Errorf("migrate auth_user: %s", oneLine(err))
+		return fmt.Errorf("migrate auth_user: %w", err)
 	}
 	if a.Migrate != nil {
 		if err := a.Migrate(ctx, env); err != nil {
-			return fmt.Errorf("migrate application tables: %s", oneLine(err))
+			return fmt.Errorf("migrate application tables: %w", err)
 		}
 	}
 	return nil
@@ -338,7 +337,7 @@ func (c *cli) clearSessions(ctx context.Context) error {
 		return nil
 	}
 	if err := env.Store.ClearExpired(ctx); err != nil {
-		return fmt.Errorf("clearsessions: %s", oneLine(err))
+		return fmt.Errorf("clearsessions: %w", err)
 	}
 	return nil
 }
