@@ -8,5 +8,8 @@
 // go.mod) into gen/ (ignored by git, never committed), then runs the flow
 // tests of this package with -tags clientgen against the server: log in,
 // GET /api/csrf/, POST /api/notes/ with the X-CSRFToken header the document
-// asks for, and list the notes.
+// asks for, and list the notes. It also starts Prism's validating proxy
+// (prism proxy --errors, npm package pinned in prism.sh) in front of the
+// server and sends the flow and the error cases through it: no answer may
+// carry a violation.
 package clients
