@@ -111,6 +111,12 @@ func (a *API) Controller(cfg ControllerConfig) *Controller {
 	if other := a.findRoute(rt); other != nil {
 		panic(fmt.Sprintf("dmr: controller %s: path %s is already served by controller %s", cfg.Name, full, other.ctrl.cfg.Name))
 	}
+	for _, o := range a.dynamic {
+		if example, ok := conflicts(rt, o); ok {
+			panic(fmt.Sprintf("dmr: controller %s: path %s conflicts with path %s of controller %s: both match %s and neither is more specific",
+				cfg.Name, full, o.path, o.ctrl.cfg.Name, example))
+		}
+	}
 	c := &Controller{api: a, cfg: cfg, route: rt, errModel: a.errModel}
 	if cfg.ErrorModel != nil {
 		em, err := a.compileErrorModel(cfg.ErrorModel)
@@ -124,6 +130,9 @@ func (a *API) Controller(cfg ControllerConfig) *Controller {
 		a.static[full] = rt
 	} else {
 		a.dynamic = append(a.dynamic, rt)
+		// Most specific first: with conflicts refused, of two routes that
+		// match one path, the more specific has more literal segments.
+		slices.SortStableFunc(a.dynamic, func(x, y *route) int { return cmp.Compare(y.literals, x.literals) })
 	}
 	a.controllers = append(a.controllers, c)
 	return c
@@ -134,13 +143,14 @@ func (c *Controller) Path() string { return c.route.path }
 
 // route is one path template with its endpoints.
 type route struct {
-	path    string
-	segs    []string // literal segments (parameters: "")
-	isParam []bool
-	params  []string // parameter names, in order
-	ctrl    *Controller
-	methods map[string]*endpoint
-	allowed []string // sorted methods
+	path     string
+	segs     []string // literal segments (parameters: "")
+	isParam  []bool
+	params   []string // parameter names, in order
+	literals int      // number of literal segments
+	ctrl     *Controller
+	methods  map[string]*endpoint
+	allowed  []string // sorted methods
 }
 
 const maxParams = 16
@@ -169,6 +179,7 @@ func parseRoute(path string) (*route, error) {
 		}
 		rt.segs = append(rt.segs, seg)
 		rt.isParam = append(rt.isParam, false)
+		rt.literals++
 	}
 	if len(rt.params) > maxParams {
 		return nil, fmt.Errorf("path %q: more than %d parameters", path, maxParams)
@@ -189,66 +200,137 @@ func (a *API) findRoute(rt *route) *route {
 	return nil
 }
 
-// match finds the route of path and fills params with its parameter values.
-func (a *API) match(path string, params *[maxParams]string) *route {
-	if rt, ok := a.static[path]; ok {
-		return rt
+// matchPath reports whether path matches rt, filling params with its
+// parameter values.
+func (rt *route) matchPath(path string, params *[maxParams]string) bool {
+	if len(path) == 0 || path[0] != '/' {
+		return false
 	}
-	if len(a.dynamic) == 0 || len(path) == 0 || path[0] != '/' {
-		return nil
-	}
-outer:
-	for _, rt := range a.dynamic {
-		rest := path[1:]
-		n := 0
-		for i, seg := range rt.segs {
-			var cur string
-			j := strings.IndexByte(rest, '/')
-			last := i == len(rt.segs)-1
-			if j < 0 {
-				if !last {
-					continue outer
-				}
-				cur, rest = rest, ""
-			} else {
-				if last {
-					continue outer
-				}
-				cur, rest = rest[:j], rest[j+1:]
+	rest := path[1:]
+	n := 0
+	for i, seg := range rt.segs {
+		var cur string
+		j := strings.IndexByte(rest, '/')
+		last := i == len(rt.segs)-1
+		if j < 0 {
+			if !last {
+				return false
 			}
-			if rt.isParam[i] {
-				if cur == "" {
-					continue outer
-				}
-				params[n] = cur
-				n++
-			} else if seg != cur {
-				continue outer
+			cur, rest = rest, ""
+		} else {
+			if last {
+				return false
 			}
+			cur, rest = rest[:j], rest[j+1:]
 		}
-		return rt
+		if rt.isParam[i] {
+			if cur == "" {
+				return false
+			}
+			params[n] = cur
+			n++
+		} else if seg != cur {
+			return false
+		}
 	}
-	return nil
+	return true
 }
 
-// ServeHTTP routes the request to its endpoint: exact path match, method
-// dispatch, 404 and 405 (with Allow) in the error model.
+// conflicts reports whether two templates of routes match a common path
+// while neither is more specific than the other, as net/http's ServeMux
+// judges patterns: a literal segment is more specific than a parameter.
+// It returns such a path as an example.
+func conflicts(x, y *route) (string, bool) {
+	if len(x.segs) != len(y.segs) {
+		return "", false
+	}
+	xMore, yMore := false, false
+	example := make([]string, len(x.segs))
+	for i := range x.segs {
+		switch {
+		case !x.isParam[i] && !y.isParam[i]:
+			if x.segs[i] != y.segs[i] {
+				return "", false // disjoint
+			}
+			example[i] = x.segs[i]
+		case !x.isParam[i]:
+			xMore = true
+			example[i] = x.segs[i]
+		case !y.isParam[i]:
+			yMore = true
+			example[i] = y.segs[i]
+		default:
+			example[i] = x.params[paramIndex(x, i)]
+		}
+	}
+	if xMore && yMore {
+		return "/" + strings.Join(example, "/"), true
+	}
+	return "", false
+}
+
+// paramIndex returns the index in rt.params of the parameter at segment i.
+func paramIndex(rt *route, i int) int {
+	n := 0
+	for j := range i {
+		if rt.isParam[j] {
+			n++
+		}
+	}
+	return n
+}
+
+// ServeHTTP routes the request to its endpoint as net/http's ServeMux
+// would: of the routes whose template matches the path and that serve the
+// method, the most specific wins (a literal segment beats a parameter; an
+// exact path beats every template). A path that matches but whose routes
+// do not serve the method gets 405 with Allow listing the methods of every
+// matching route; a path that matches nothing gets 404. Both bodies are in
+// the error model.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !a.frozen.Load() {
 		a.frozen.Store(true)
 	}
+	path := r.URL.Path
+	first := a.static[path]
+	if first != nil {
+		if ep := first.methods[r.Method]; ep != nil {
+			ep.serve(w, r, nil)
+			return
+		}
+	}
 	var params [maxParams]string
-	rt := a.match(r.URL.Path, &params)
-	if rt == nil {
-		a.writeBare(w, r, a.errModel, errNotFound())
+	for _, rt := range a.dynamic {
+		if !rt.matchPath(path, &params) {
+			continue
+		}
+		if first == nil {
+			first = rt
+		}
+		if ep := rt.methods[r.Method]; ep != nil {
+			ep.serve(w, r, params[:len(rt.params)])
+			return
+		}
+	}
+	if first == nil {
+		a.writeError(w, r, a.errModel, errNotFound())
 		return
 	}
-	ep := rt.methods[r.Method]
-	if ep == nil {
-		a.writeBare(w, r, rt.ctrl.errModel, errMethodNotAllowed(r.Method, rt.allowed))
-		return
+	a.writeError(w, r, first.ctrl.errModel, errMethodNotAllowed(r.Method, a.allowed(path, first)))
+}
+
+// allowed returns the sorted union of the methods of every route matching
+// path, starting with first.
+func (a *API) allowed(path string, first *route) []string {
+	out := slices.Clone(first.allowed)
+	var params [maxParams]string
+	for _, rt := range a.dynamic {
+		if rt != first && rt.matchPath(path, &params) {
+			out = append(out, rt.allowed...)
+		}
 	}
-	ep.serve(w, r, params[:len(rt.params)])
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // addEndpoint registers ep on its controller's route.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha512"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -12,7 +13,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // The Swagger UI version the docs page pins, with the Subresource Integrity
@@ -25,6 +25,10 @@ const (
 	// DefaultCDN serves npm packages verbatim.
 	DefaultCDN = "https://cdn.jsdelivr.net/npm"
 )
+
+// ErrDocsAssets is wrapped by the error [DocsHandler] returns when
+// DocsOptions.AssetsDir does not hold the pinned Swagger UI files.
+var ErrDocsAssets = errors.New("dmr: docs assets")
 
 // DocsOptions configures the docs page.
 type DocsOptions struct {
@@ -87,10 +91,10 @@ func DocsHandler(opts DocsOptions) (http.Handler, error) {
 		for name, sri := range map[string]string{"swagger-ui-bundle.js": swaggerBundleSRI, "swagger-ui.css": swaggerCSSSRI} {
 			b, err := fs.ReadFile(fsys, name)
 			if err != nil {
-				return nil, fmt.Errorf("dmr: docs assets: %w", err)
+				return nil, fmt.Errorf("%w: DocsOptions.AssetsDir %s is not the swagger-ui-dist@%s directory: %w", ErrDocsAssets, opts.AssetsDir, SwaggerUIVersion, err)
 			}
 			if got := integrity(b); got != sri {
-				return nil, fmt.Errorf("dmr: docs assets: %s in %s is not swagger-ui-dist@%s (integrity %s)", name, opts.AssetsDir, SwaggerUIVersion, got)
+				return nil, fmt.Errorf("%w: %s in %s is not swagger-ui-dist@%s (integrity %s)", ErrDocsAssets, name, opts.AssetsDir, SwaggerUIVersion, got)
 			}
 			h.assets[name] = b
 		}
@@ -101,7 +105,7 @@ func DocsHandler(opts DocsOptions) (http.Handler, error) {
 	if err := docsPage.Execute(&page, map[string]string{
 		"Title": opts.Title, "Bundle": h.bundleURL, "BundleSRI": swaggerBundleSRI,
 		"CSS": h.cssURL, "CSSSRI": swaggerCSSSRI, "Spec": opts.SpecURL,
-		"CSRFCookie": opts.CSRFCookieName, "CSRFHeader": opts.CSRFHeaderName,
+		"CSRFCookie": opts.CSRFCookieName, "CSRFHeader": opts.CSRFHeaderName, "Version": SwaggerUIVersion,
 	}); err != nil {
 		return nil, err
 	}
@@ -110,7 +114,6 @@ func DocsHandler(opts DocsOptions) (http.Handler, error) {
 	// and the page renders broken without them. Scripts stay strict.
 	h.csp = "default-src 'none'; script-src 'self'" + h.extraSrc + "; style-src 'self' 'unsafe-inline'" + h.extraSrc +
 		"; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-	h.modified = time.Now()
 	return h, nil
 }
 
@@ -135,7 +138,6 @@ type docsHandler struct {
 	bundleURL, cssURL string
 	extraSrc          string
 	csp               string
-	modified          time.Time
 }
 
 func (h *docsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +190,17 @@ var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
 </head>
 <body>
 <div id="swagger-ui" data-spec-url="{{.Spec}}" data-csrf-cookie="{{.CSRFCookie}}" data-csrf-header="{{.CSRFHeader}}"></div>
+<div id="docs-fallback" hidden style="max-width:46em;margin:2em auto;padding:0 1em;font:16px/1.5 system-ui,sans-serif;color:#222">
+<h1 style="font-size:1.5em">{{.Title}}: the documentation viewer could not load</h1>
+<p>This page shows the API with Swagger UI {{.Version}}, loaded from <code>{{.Bundle}}</code>, and that file did not load:
+the machine may have no network access, or the file may be missing.</p>
+<p>To serve Swagger UI from this server instead, install it once with <code>scripts/docs-assets.sh</code> (from the dmr
+repository: it runs npm and puts swagger-ui-dist@{{.Version}} into <code>$HOME/.cache/dmr/npm/node_modules/swagger-ui-dist</code>)
+and start the server with the environment variable <code>DMR_DOCS_ASSETS</code> set to that directory
+(<code>DocsOptions.AssetsDir</code> in Go).</p>
+<p>The OpenAPI document itself is here: <a href="{{.Spec}}">{{.Spec}}</a>.</p>
+</div>
+<noscript><p>This page needs JavaScript to show the API. The OpenAPI document is at <a href="{{.Spec}}">{{.Spec}}</a>.</p></noscript>
 <script src="{{.Bundle}}" integrity="{{.BundleSRI}}" crossorigin="anonymous"></script>
 <script src="docs-init.js"></script>
 </body>
@@ -199,6 +212,13 @@ var docsPage = template.Must(template.New("docs").Parse(`<!doctype html>
 const docsInit = `"use strict";
 (function () {
   var el = document.getElementById("swagger-ui");
+  if (typeof SwaggerUIBundle !== "function") {
+    // The bundle did not load (no network, missing files): say why and how
+    // to fix it instead of leaving a blank page.
+    document.getElementById("docs-fallback").hidden = false;
+    document.title = "Documentation viewer not loaded";
+    return;
+  }
   var cookieName = el.dataset.csrfCookie, headerName = el.dataset.csrfHeader;
   var safe = {GET: true, HEAD: true, OPTIONS: true, TRACE: true};
   function cookie(name) {

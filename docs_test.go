@@ -3,6 +3,7 @@ package dmr_test
 import (
 	"context"
 	"encoding/json"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -147,14 +148,7 @@ console.log(JSON.stringify(out));
 // TestDocsPageInBrowser loads the docs page, served with local assets, in
 // headless Chromium and checks that Swagger UI rendered the 3.2 document.
 func TestDocsPageInBrowser(t *testing.T) {
-	var browser string
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			browser = p
-			break
-		}
-	}
-	testenv.Require(t, "chromium", browser != "", "install it with apt-get install -y chromium")
+	browser := chromium(t)
 	assets := swaggerAssets(t)
 	api := newPetAPI(t, dmr.Config{Prefix: "/api", Title: "Pet store"})
 	docs, err := dmr.DocsHandler(dmr.DocsOptions{SpecURL: "/docs/openapi.json", AssetsDir: assets})
@@ -192,5 +186,98 @@ func TestDocsPageInBrowser(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("DOM:\n%s\nstderr:\n%s", dom, stderr.String())
+	}
+}
+
+// chromium returns the path of a Chromium binary, skipping (or failing
+// under DMR_TEST_REQUIRE_ALL) when there is none.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	testenv.Require(t, "chromium", false, "install it with apt-get install -y chromium")
+	return ""
+}
+
+// runChromium runs headless Chromium on url with extra flags and returns
+// its standard output.
+func runChromium(t *testing.T, url string, extra ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--no-first-run", "--user-data-dir=" + t.TempDir()}, extra...)
+	cmd := exec.CommandContext(ctx, chromium(t), append(args, url)...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, stderr.String())
+	}
+	return out
+}
+
+// TestDocsPageFallbackInBrowser loads the docs page with its assets
+// unreachable (the CDN points at a closed local port) in headless Chromium:
+// instead of a blank page, the page must say what failed and name
+// DMR_DOCS_ASSETS and scripts/docs-assets.sh, and a screenshot of it must
+// show text (DMR_DOCS_SCREENSHOT=path keeps the PNG for a look).
+func TestDocsPageFallbackInBrowser(t *testing.T) {
+	chromium(t)
+	api := newPetAPI(t, dmr.Config{Prefix: "/api", Title: "Pet store"})
+	docs, err := dmr.DocsHandler(dmr.DocsOptions{SpecURL: "/docs/openapi.json", Title: "Pet store", CDN: "http://127.0.0.1:18599/npm"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /docs/openapi.json", api.OpenAPIHandler())
+	mux.Handle("/docs/", docs)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	dom := string(runChromium(t, srv.URL+"/docs/", "--virtual-time-budget=5000", "--dump-dom"))
+	for _, want := range []string{
+		`<div id="docs-fallback" style=`, // no longer hidden
+		"<title>Documentation viewer not loaded</title>",
+		"DMR_DOCS_ASSETS", "scripts/docs-assets.sh", `href="/docs/openapi.json"`,
+	} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("fallback page lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("DOM:\n%s", dom)
+	}
+
+	shot := filepath.Join(t.TempDir(), "fallback.png")
+	if keep := os.Getenv("DMR_DOCS_SCREENSHOT"); keep != "" {
+		shot = keep
+	}
+	runChromium(t, srv.URL+"/docs/", "--virtual-time-budget=5000", "--window-size=1000,700", "--screenshot="+shot)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A blank page is all white; the message draws a few thousand dark
+	// pixels of text.
+	dark := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if r, g, bl, _ := img.At(x, y).RGBA(); r+g+bl < 3*0x8000 {
+				dark++
+			}
+		}
+	}
+	if dark < 2000 {
+		t.Errorf("the screenshot has %d dark pixels: the page looks blank", dark)
 	}
 }

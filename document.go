@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/dmr-go/dmr/apierror"
@@ -240,6 +241,13 @@ func (ep *endpoint) operation(g *openapi.Generator, comps *openapi.Components) (
 		ps.Description, ps.Deprecated = "", false
 		op.Parameters = append(op.Parameters, param)
 	}
+	for _, d := range ep.authDescs {
+		for _, p := range d.Parameters {
+			if !hasParameter(op.Parameters, p) {
+				op.Parameters = append(op.Parameters, p)
+			}
+		}
+	}
 	if ep.in.body != nil {
 		bs, err := g.Schema(ep.in.body.T)
 		if err != nil {
@@ -281,15 +289,16 @@ func (ep *endpoint) operation(g *openapi.Generator, comps *openapi.Components) (
 		for _, h := range rs.headers {
 			headers[h.Name] = &openapi.Header{Description: h.Description, Required: !h.Optional, Schema: &openapi.Schema{Type: "string"}}
 		}
+		var cookies []docCookie
 		for _, ck := range rs.envCookies {
-			if ck.name == "" {
-				continue
+			if ck.name != "" {
+				cookies = append(cookies, docCookie{ck.name, ck.desc, ck.required})
 			}
-			headers["Set-Cookie: "+ck.name] = cookieHeader(ck.name, ck.desc, ck.required)
 		}
 		for _, ck := range rs.cookies {
-			headers["Set-Cookie: "+ck.Name] = cookieHeader(ck.Name, ck.Description, !ck.Optional)
+			cookies = append(cookies, docCookie{ck.Name, ck.Description, !ck.Optional})
 		}
+		ep.api.documentCookies(headers, cookies)
 		if len(headers) > 0 {
 			r.Headers = headers
 		}
@@ -306,10 +315,60 @@ func (ep *endpoint) operation(g *openapi.Generator, comps *openapi.Components) (
 	return op, nil
 }
 
-func cookieHeader(name, desc string, required bool) *openapi.Header {
-	return &openapi.Header{
-		Description: desc,
+// hasParameter reports whether ps has a parameter with p's name and location
+// (header names compare without case).
+func hasParameter(ps []*openapi.Parameter, p *openapi.Parameter) bool {
+	for _, q := range ps {
+		if q.In == p.In && (q.Name == p.Name || p.In == "header" && strings.EqualFold(q.Name, p.Name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// docCookie is a cookie a response sets, as the document shows it.
+type docCookie struct {
+	name, desc string
+	required   bool
+}
+
+// documentCookies adds the response headers that document cookies: one
+// "Set-Cookie" header naming them all, or with Config.NamedSetCookieKeys one
+// "Set-Cookie: <name>" key per cookie as Django Modern Rest writes them.
+func (a *API) documentCookies(headers map[string]*openapi.Header, cookies []docCookie) {
+	if len(cookies) == 0 {
+		return
+	}
+	if a.cfg.NamedSetCookieKeys {
+		for _, ck := range cookies {
+			headers["Set-Cookie: "+ck.name] = &openapi.Header{
+				Description: ck.desc,
+				Required:    ck.required,
+				Schema:      &openapi.Schema{Type: "string", Example: ck.name + "=123"},
+			}
+		}
+		return
+	}
+	var b strings.Builder
+	b.WriteString("Sets the cookies:")
+	required := false
+	for i, ck := range cookies {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(" " + ck.name)
+		if !ck.required {
+			b.WriteString(" (optional)")
+		}
+		if ck.desc != "" {
+			b.WriteString(" (" + strings.TrimSuffix(ck.desc, ".") + ")")
+		}
+		required = required || ck.required
+	}
+	b.WriteByte('.')
+	headers["Set-Cookie"] = &openapi.Header{
+		Description: b.String(),
 		Required:    required,
-		Schema:      &openapi.Schema{Type: "string", Example: name + "=123"},
+		Schema:      &openapi.Schema{Type: "string", Example: cookies[0].name + "=123"},
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/internal/jsonx"
@@ -203,11 +202,11 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b 
 
 // parse reads every component of r into in and validates them together. It
 // returns nil or an error to answer with (400 with every problem, or 413).
-func (p *inputPlan) parse(r *http.Request, params []string, in unsafe.Pointer) *apierror.Error {
+func (p *inputPlan) parse(r *http.Request, params []string, in any) *apierror.Error {
 	if !p.hasInput {
 		return nil
 	}
-	v := reflect.NewAt(p.typ, in).Elem()
+	v := reflect.ValueOf(in).Elem()
 	var is issues
 	if len(p.params) > 0 {
 		p.parseParams(r, params, v, &is)

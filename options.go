@@ -85,6 +85,13 @@ type Config struct {
 	Responses []Response
 	// Tags are written to the document's tags list.
 	Tags []openapi.Tag
+	// NamedSetCookieKeys documents each cookie a response sets as its own
+	// response header named "Set-Cookie: <name>", byte for byte as Django
+	// Modern Rest writes its documents. Such keys are not header names:
+	// client generators (ogen) and validating proxies (Prism) refuse them.
+	// By default the cookies are documented under one "Set-Cookie" header
+	// whose description names each of them.
+	NamedSetCookieKeys bool
 }
 
 // ControllerConfig configures a [Controller]: a named group of endpoints
@@ -174,8 +181,10 @@ type Header struct {
 	SetElsewhere bool
 }
 
-// Cookie documents a cookie set by a response. It appears in the document as
-// a header named "Set-Cookie: <name>", as Django Modern Rest writes it.
+// Cookie documents a cookie set by a response. It appears in the document
+// under the response's "Set-Cookie" header, or as a header named
+// "Set-Cookie: <name>" (as Django Modern Rest writes it) with
+// [Config.NamedSetCookieKeys].
 type Cookie struct {
 	Name        string
 	Description string

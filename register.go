@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"unsafe"
 
 	"github.com/dmr-go/dmr/internal/shape"
 	"github.com/dmr-go/dmr/openapi"
@@ -33,11 +32,16 @@ func Register[I, O any](c *Controller, method string, op Operation, h Handler[I,
 	if h == nil {
 		panic("dmr: Register: nil handler")
 	}
-	call := func(ctx context.Context, in unsafe.Pointer) (unsafe.Pointer, error) {
-		out, err := h(ctx, (*I)(in))
-		return unsafe.Pointer(out), err
+	// The endpoint holds the handler behind any: storing and asserting a
+	// pointer in an interface allocates nothing.
+	call := func(ctx context.Context, in any) (any, error) {
+		out, err := h(ctx, in.(*I))
+		if out == nil {
+			return nil, err
+		}
+		return out, err
 	}
-	newIn := func() unsafe.Pointer { return unsafe.Pointer(new(I)) }
+	newIn := func() any { return new(I) }
 	ep, err := c.api.newEndpoint(c, method, op, reflect.TypeFor[I](), reflect.TypeFor[O](), newIn, call)
 	if err != nil {
 		panic("dmr: " + err.Error())
@@ -92,8 +96,8 @@ type endpoint struct {
 	statuses    []int       // their statuses, same order
 	declared    map[int]*respSpec
 	index       int
-	newInput    func() unsafe.Pointer
-	call        func(context.Context, unsafe.Pointer) (unsafe.Pointer, error)
+	newInput    func() any                              // a new *I
+	call        func(context.Context, any) (any, error) // *I in, *O or nil out
 	authDescs   []security.Description
 	hasBodyOut  bool
 }
@@ -124,7 +128,7 @@ func validMethod(m string) bool {
 }
 
 func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT reflect.Type,
-	newIn func() unsafe.Pointer, call func(context.Context, unsafe.Pointer) (unsafe.Pointer, error)) (*endpoint, error) {
+	newIn func() any, call func(context.Context, any) (any, error)) (*endpoint, error) {
 	path := c.route.path
 	where := fmt.Sprintf("%s %s (controller %s)", method, path, c.cfg.Name)
 	if !validMethod(method) {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/dmr-go/dmr"
@@ -109,7 +110,8 @@ func (DjangoSessionResponse) SchemaDescription() string {
 // TestSeedLoginDocument reproduces the published document of the login
 // controller: a body, cookies set by middleware, a declared 401.
 func TestSeedLoginDocument(t *testing.T) {
-	api := dmr.New(dmr.Config{Title: "Django Modern Rest", Version: "0.1.0", Prefix: "/api"})
+	// NamedSetCookieKeys: the seed documents each cookie as "Set-Cookie: <name>".
+	api := dmr.New(dmr.Config{Title: "Django Modern Rest", Version: "0.1.0", Prefix: "/api", NamedSetCookieKeys: true})
 	c := api.Controller(dmr.ControllerConfig{Name: "SessionSyncController", Path: "/sessionsynccontroller/"})
 	dmr.Post(c, dmr.Operation{
 		Summary: "By default cookies are acquired on post.",
@@ -131,4 +133,83 @@ func TestSeedLoginDocument(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareWithSeed(t, got, "testdata/seed-login-controller.json")
+}
+
+// TestCookieHeadersByDefault checks the default form of documented cookies:
+// one "Set-Cookie" response header (a valid header name) naming each cookie,
+// where NamedSetCookieKeys writes the seed's "Set-Cookie: <name>" keys.
+func TestCookieHeadersByDefault(t *testing.T) {
+	for _, named := range []bool{false, true} {
+		api := dmr.New(dmr.Config{Prefix: "/api", NamedSetCookieKeys: named})
+		c := api.Controller(dmr.ControllerConfig{Name: "Login", Path: "/login/"})
+		dmr.Post(c, dmr.Operation{
+			Status: http.StatusOK,
+			Cookies: []dmr.Cookie{
+				{Name: "sessionid", SetElsewhere: true},
+				{Name: "csrftoken", Description: "CSRF protection.", SetElsewhere: true},
+				{Name: "theme", Optional: true},
+			},
+			NoAuth: true,
+		}, func(ctx context.Context, _ *struct{}) (*string, error) { s := ""; return &s, nil })
+		doc := mustDocs(t, api)
+		headers, _ := dig(doc, "paths", "/api/login/", "post", "responses", "200", "headers").(map[string]any)
+		var keys []string
+		for k := range headers {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		if named {
+			if want := []string{"Set-Cookie: csrftoken", "Set-Cookie: sessionid", "Set-Cookie: theme"}; !slices.Equal(keys, want) {
+				t.Errorf("NamedSetCookieKeys: header keys %q, want %q", keys, want)
+			}
+			continue
+		}
+		if !slices.Equal(keys, []string{"Set-Cookie"}) {
+			t.Fatalf("header keys %q, want [Set-Cookie]", keys)
+		}
+		h := headers["Set-Cookie"].(map[string]any)
+		if want := "Sets the cookies: sessionid, csrftoken (CSRF protection), theme (optional)."; h["description"] != want || h["required"] != true {
+			t.Errorf("Set-Cookie header %v, want description %q and required", h, want)
+		}
+	}
+}
+
+// csrfHeaderAuth stands for session auth: it asks for a CSRF header on
+// unsafe methods through Description.Parameters.
+type csrfHeaderAuth struct{ seedSessionAuth }
+
+func (a csrfHeaderAuth) Describe(op security.Operation) security.Description {
+	d := a.seedSessionAuth.Describe(op)
+	if op.Method != http.MethodGet {
+		d.Parameters = []*openapi.Parameter{{Name: "X-CSRFToken", In: "header", Required: true, Schema: &openapi.Schema{Type: "string"}}}
+	}
+	return d
+}
+
+// TestAuthParameters checks that an auth's parameters reach the operations
+// it protects, once, without replacing the operation's own parameter of the
+// same name.
+func TestAuthParameters(t *testing.T) {
+	api := dmr.New(dmr.Config{Prefix: "/api"})
+	au := []security.Auth{csrfHeaderAuth{}, csrfHeaderAuth{}}
+	c := api.Controller(dmr.ControllerConfig{Name: "Notes", Path: "/notes/", Auth: au})
+	dmr.Get(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) { s := ""; return &s, nil })
+	dmr.Post(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) { s := ""; return &s, nil })
+	dmr.Put(c, dmr.Operation{}, func(ctx context.Context, _ *struct {
+		Token string `header:"x-csrftoken" description:"own"`
+	}) (*string, error) {
+		s := ""
+		return &s, nil
+	})
+	doc := mustDocs(t, api)
+	for method, want := range map[string]string{"get": "", "post": "X-CSRFToken", "put": "x-csrftoken"} {
+		ps, _ := dig(doc, "paths", "/api/notes/", method, "parameters").([]any)
+		var names []string
+		for _, p := range ps {
+			names = append(names, p.(map[string]any)["name"].(string))
+		}
+		if want == "" && len(names) != 0 || want != "" && !slices.Equal(names, []string{want}) {
+			t.Errorf("%s parameters %q, want %q", method, names, want)
+		}
+	}
 }

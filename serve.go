@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unsafe"
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/commit"
@@ -97,11 +96,6 @@ func (ep *endpoint) writeError(w http.ResponseWriter, r *http.Request, err error
 	ep.api.writeError(w, r, ep.errModel, ae)
 }
 
-// writeBare answers with a protocol-level error (404, 405): no validation.
-func (a *API) writeBare(w http.ResponseWriter, r *http.Request, em *errorModel, e *apierror.Error) {
-	a.writeError(w, r, em, e)
-}
-
 // writeError writes e with the error model em, after the commit hooks.
 func (a *API) writeError(w http.ResponseWriter, r *http.Request, em *errorModel, e *apierror.Error) {
 	h := w.Header()
@@ -144,12 +138,14 @@ var jsonContentType = []string{"application/json"}
 var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
 // writeOutput validates and writes the handler's output.
-func (ep *endpoint) writeOutput(w http.ResponseWriter, r *http.Request, out unsafe.Pointer) {
+func (ep *endpoint) writeOutput(w http.ResponseWriter, r *http.Request, out any) {
 	p := ep.out
+	var v reflect.Value
 	if out == nil {
-		out = reflect.New(p.typ).UnsafePointer()
+		v = reflect.New(p.typ).Elem()
+	} else {
+		v = reflect.ValueOf(out).Elem()
 	}
-	v := reflect.NewAt(p.typ, out).Elem()
 	status := ep.status
 	body := v
 	// Headers are staged and applied only once the response is known to be

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -159,7 +158,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	e.closers = append(e.closers, db.Close)
 	if mode == online {
 		if err := db.Ping(ctx); err != nil {
-			return nil, fmt.Errorf("database %s unreachable: %s", dialect, oneLine(errors.Unwrap(err)))
+			return nil, fmt.Errorf("database %s unreachable: %w", dialect, errors.Unwrap(err))
 		}
 	}
 
@@ -195,7 +194,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		e.closers = append(e.closers, e.Redis.Close)
 		if mode == online {
 			if err := e.Redis.Ping(ctx).Err(); err != nil {
-				return nil, fmt.Errorf("redis at %s unreachable: %s", ropts.Addr, oneLine(err))
+				return nil, fmt.Errorf("redis at %s unreachable: %w", ropts.Addr, err)
 			}
 		}
 	}
@@ -298,13 +297,4 @@ func (e *Env) Close() error {
 	}
 	e.closers = nil
 	return errors.Join(errs...)
-}
-
-// oneLine keeps the first line of an error's text.
-func oneLine(err error) string {
-	s := err.Error()
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		s = s[:i]
-	}
-	return s
 }

@@ -84,7 +84,10 @@ const Commands = `commands:
   openapi [--version 3.2|3.1]   print the OpenAPI document
 environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
              DMR_REDIS_URL DMR_REDIS_BACKEND DMR_REDIS_COMPRESSOR
-             DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS`
+             DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS DMR_AUTH_CACHE_TTL
+             DMR_DJANGO_VERSION DMR_DOCS_ASSETS
+             DMR_AUTH_USER_MODEL DMR_AUTH_USER_TABLE DMR_AUTH_USERNAME_FIELD
+             DMR_AUTHENTICATION_BACKENDS`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after
@@ -125,12 +128,6 @@ var errHelp = errors.New("help")
 type quietRedis struct{}
 
 func (quietRedis) Printf(context.Context, string, ...any) {}
-
-type command struct {
-	name  string
-	flags *flag.FlagSet
-	run   func(ctx context.Context, c *cli) error
-}
 
 // cli is the state of one run.
 type cli struct {
@@ -243,6 +240,10 @@ func (a App) Handler(env *Env) (http.Handler, *dmr.API, error) {
 	mux.Handle(prefix+"/", api)
 	if a.Routes != nil {
 		if err := a.Routes(mux, env, api); err != nil {
+			if env.Config.DocsAssetsDir != "" && errors.Is(err, dmr.ErrDocsAssets) {
+				return nil, nil, fmt.Errorf("%s=%q: %w (scripts/docs-assets.sh installs swagger-ui-dist@%s into $HOME/.cache/dmr/npm/node_modules/swagger-ui-dist)",
+					EnvDocsAssets, env.Config.DocsAssetsDir, err, dmr.SwaggerUIVersion)
+			}
 			return nil, nil, err
 		}
 	}
@@ -319,15 +320,15 @@ func (c *cli) migrate(ctx context.Context) error {
 func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	if !env.customUserModel() {
 		if err := env.SessionTable.CreateTables(ctx); err != nil {
-			return fmt.Errorf("migrate django_session: %s", oneLine(err))
+			return fmt.Errorf("migrate django_session: %w", err)
 		}
 		if err := env.createUserTables(ctx); err != nil {
-			return fmt.Errorf("migrate auth_user: %s", oneLine(err))
+			return fmt.Errorf("migrate auth_user: %w", err)
 		}
 	}
 	if a.Migrate != nil {
 		if err := a.Migrate(ctx, env); err != nil {
-			return fmt.Errorf("migrate application tables: %s", oneLine(err))
+			return fmt.Errorf("migrate application tables: %w", err)
 		}
 	}
 	return nil
@@ -345,7 +346,7 @@ func (c *cli) clearSessions(ctx context.Context) error {
 		return nil
 	}
 	if err := env.Store.ClearExpired(ctx); err != nil {
-		return fmt.Errorf("clearsessions: %s", oneLine(err))
+		return fmt.Errorf("clearsessions: %w", err)
 	}
 	return nil
 }

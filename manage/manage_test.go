@@ -90,6 +90,14 @@ func TestRunCommands(t *testing.T) {
 	if r := runApp(t, app, env, "", "help"); r.code != 0 || !strings.Contains(r.stdout, "usage: whoami") {
 		t.Fatalf("help: %+v", r)
 	}
+	help := runApp(t, app, env, "", "--help").stdout
+	for _, v := range []string{manage.EnvDatabaseURL, manage.EnvSecretKey, manage.EnvSecretKeyFallbacks, manage.EnvSessionStore,
+		manage.EnvRedisURL, manage.EnvCSRFUseSessions, manage.EnvCSRFTrustedOrigins, manage.EnvAuthCacheTTL,
+		manage.EnvDjangoVersion, manage.EnvDocsAssets} {
+		if !strings.Contains(help, v) {
+			t.Errorf("--help does not list %s:\n%s", v, help)
+		}
+	}
 	if r := runApp(t, manage.App{Name: "x"}, env, "", "openapi"); r.code != 1 || !strings.Contains(r.stderr, "App.API is not set") {
 		t.Fatalf("no API: %+v", r)
 	}
@@ -140,5 +148,43 @@ func TestServeGraceful(t *testing.T) {
 	// No secret key was configured: one was generated beside the database.
 	if !strings.Contains(errb.String(), "generated a secret key") {
 		t.Errorf("log: %s", errb.String())
+	}
+}
+
+// TestWrongDocsAssets checks that serve, given a DMR_DOCS_ASSETS directory
+// without Swagger UI, fails at start-up naming the variable and the script
+// that installs the files.
+func TestWrongDocsAssets(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{
+		"DMR_DATABASE_URL": "sqlite:" + filepath.Join(dir, "db.sqlite3"), "DMR_SECRET_KEY": "0123456789012345678901234567890123456789012345678901",
+		manage.EnvDocsAssets: dir,
+	}
+	app := whoami()
+	app.Routes = func(mux *http.ServeMux, env *manage.Env, api *dmr.API) error {
+		docs, err := dmr.DocsHandler(dmr.DocsOptions{SpecURL: "/openapi.json", AssetsDir: env.Config.DocsAssetsDir})
+		if err != nil {
+			return err
+		}
+		mux.Handle("/docs/", docs)
+		return nil
+	}
+	r := runApp(t, app, env, "", "serve", "--addr", "127.0.0.1:18521")
+	if r.code != 1 || !strings.Contains(r.stderr, "DMR_DOCS_ASSETS=\""+dir) || !strings.Contains(r.stderr, "scripts/docs-assets.sh") {
+		t.Fatalf("serve with a wrong DMR_DOCS_ASSETS: %+v", r)
+	}
+}
+
+// TestUnreachableDatabaseMessage checks that a PostgreSQL connection error
+// reaches the user whole: the address and the reason, not only a first line.
+func TestUnreachableDatabaseMessage(t *testing.T) {
+	env := map[string]string{
+		"DMR_DATABASE_URL": "postgres://postgres@127.0.0.1:18522/test?connect_timeout=5",
+		"DMR_SECRET_KEY":   "0123456789012345678901234567890123456789012345678901",
+	}
+	r := runApp(t, whoami(), env, "", "migrate")
+	if r.code != 1 || !strings.Contains(r.stderr, "unreachable") || !strings.Contains(r.stderr, "127.0.0.1:18522") ||
+		!strings.Contains(r.stderr, "refused") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("migrate with PostgreSQL down: %+v", r)
 	}
 }

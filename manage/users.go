@@ -75,7 +75,7 @@ func (c *cli) createUser(ctx context.Context, o createUserFlags) error {
 	if _, err := env.Users.UserByUsername(ctx, o.username); err == nil {
 		return fmt.Errorf("createuser: user %q already exists", o.username)
 	} else if !errors.Is(err, auth.ErrUserNotFound) {
-		return fmt.Errorf("createuser: %s", oneLine(err))
+		return fmt.Errorf("createuser: %w", err)
 	}
 	nu := auth.NewUser{
 		Username: o.username, Email: o.email,
@@ -92,7 +92,7 @@ func (c *cli) createUser(ctx context.Context, o createUserFlags) error {
 		return fmt.Errorf("createuser: user %q already exists", o.username)
 	}
 	if err != nil {
-		return fmt.Errorf("createuser: %s", oneLine(err))
+		return fmt.Errorf("createuser: %w", err)
 	}
 	kind := "User"
 	if u.IsSuperuser {
@@ -118,7 +118,7 @@ func (c *cli) changePassword(ctx context.Context, o createUserFlags) error {
 		return fmt.Errorf("changepassword: user %q does not exist", o.username)
 	}
 	if err != nil {
-		return fmt.Errorf("changepassword: %s", oneLine(err))
+		return fmt.Errorf("changepassword: %w", err)
 	}
 	pw, err := c.password(o.passwordStdin, "")
 	if err != nil {
@@ -127,7 +127,7 @@ func (c *cli) changePassword(ctx context.Context, o createUserFlags) error {
 	// Changing the hash changes the session auth hash: every session of the
 	// user ends on its next request, as with Django's changepassword.
 	if err := env.Auth.SetPassword(ctx, u, pw); err != nil {
-		return fmt.Errorf("changepassword: %s", oneLine(err))
+		return fmt.Errorf("changepassword: %w", err)
 	}
 	fmt.Fprintf(c.inv.Stdout, "Password changed successfully for user %q.\n", u.Username)
 	return nil

@@ -59,6 +59,12 @@ type Description struct {
 	// documented with the endpoint's error model and are allowed by response
 	// validation. When several auths list one status, the first one wins.
 	Responses []Response
+	// Parameters are request parameters the auth reads that a client must
+	// send, added to the operation's parameters so that generated clients
+	// know about them (for example the CSRF token header of unsafe
+	// session-authenticated requests). An operation's own parameter of the
+	// same name and location wins. Documented only.
+	Parameters []*openapi.Parameter
 }
 
 // Response is an error response an [Auth] can cause.

@@ -70,7 +70,7 @@ func (s pbkdf2Spec) encode(password, salt string, iter int) (string, error) {
 	if iter == 0 {
 		iter = s.iter()
 	}
-	key, err := pbkdf2Key(s.newHash, []byte(password), []byte(salt), iter)
+	key, err := derivePBKDF2(s.newHash, []byte(password), []byte(salt), iter)
 	if err != nil {
 		return "", err
 	}

@@ -1,13 +1,55 @@
 package hashers
 
 import (
+	"bytes"
+	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding"
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"sync"
 )
+
+// derivePBKDF2 is PBKDF2-HMAC with a one-digest key: the specialised core
+// below when its self-check passed, crypto/pbkdf2 otherwise.
+func derivePBKDF2(newHash func() hash.Hash, password, salt []byte, iter int) ([]byte, error) {
+	if coreTrusted() {
+		return pbkdf2Key(newHash, password, salt, iter)
+	}
+	return pbkdf2.Key(newHash, string(password), salt, iter, newHash().Size())
+}
+
+// coreTrusted runs the self-check once, on first use: the core reads the
+// chaining value from the hash's marshalled state, a layout Go documents as
+// stable but does not promise, so it must agree with crypto/pbkdf2 before
+// it is used. If a Go release changed the layout, every hash would go
+// through crypto/pbkdf2 (about 25% slower, docs/benchmarks.md) instead of
+// coming out wrong.
+var coreTrusted = sync.OnceValue(func() bool { return selfCheck(pbkdf2Key) })
+
+// selfCheck compares core with crypto/pbkdf2 for both hashes, a password
+// shorter and one longer than a block, and iteration counts that exercise
+// the first-block path and the loop.
+func selfCheck(core func(newHash func() hash.Hash, password, salt []byte, iter int) ([]byte, error)) bool {
+	salt := []byte("dmr-self-check-salt")
+	for _, newHash := range []func() hash.Hash{sha256.New, sha1.New} {
+		for _, pw := range []string{"correct horse battery", string(bytes.Repeat([]byte("long password "), 6))} {
+			for _, iter := range []int{1, 2, 3, 100} {
+				got, err := core(newHash, []byte(pw), salt, iter)
+				if err != nil {
+					return false
+				}
+				want, err := pbkdf2.Key(newHash, pw, salt, iter, newHash().Size())
+				if err != nil || !bytes.Equal(got, want) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
 
 // pbkdf2Key is PBKDF2-HMAC (RFC 8018) for SHA-1 and SHA-256, specialised for
 // Django's case of a derived key no longer than one digest (dkLen = hLen).
@@ -21,9 +63,11 @@ import (
 // new chaining value is read back from the marshalled state, whose first
 // words are exactly the digest output. Nothing is allocated per iteration.
 //
-// The marshalled layout is the one crypto/sha1 and crypto/sha256 guarantee
-// to read back across Go releases: a 4-byte magic, the state words big-endian,
-// the 64-byte buffer and the length. The conformance vectors check it.
+// The marshalled layout read here (a 4-byte magic, the state words
+// big-endian, the 64-byte buffer and the length) is what crypto/sha1 and
+// crypto/sha256 write today; Go promises only that a state reads back, not
+// its bytes. So derivePBKDF2 uses this core only after selfCheck found it
+// equal to crypto/pbkdf2, and falls back to crypto/pbkdf2 otherwise.
 func pbkdf2Key(newHash func() hash.Hash, password, salt []byte, iter int) ([]byte, error) {
 	keys, err := pbkdf2Keys(newHash, password, salt, []int{iter})
 	if err != nil {

@@ -290,12 +290,9 @@ func TestCustomCookieNames(t *testing.T) {
 	if got := dig(m, "components", "securitySchemes", "csrf", "name"); got != "api_csrf" {
 		t.Errorf("csrf scheme cookie = %v", got)
 	}
-	headers, _ := dig(m, "paths", "/api/auth/", "post", "responses", "200", "headers").(map[string]any)
-	if _, ok := headers["Set-Cookie: api_session"]; !ok {
-		t.Errorf("login 200 headers %v lack Set-Cookie: api_session", headers)
-	}
-	if _, ok := headers["Set-Cookie: api_csrf"]; !ok {
-		t.Errorf("login 200 headers %v lack Set-Cookie: api_csrf", headers)
+	desc, _ := dig(m, "paths", "/api/auth/", "post", "responses", "200", "headers", "Set-Cookie", "description").(string)
+	if !strings.Contains(desc, "api_session") || !strings.Contains(desc, "api_csrf") {
+		t.Errorf("login Set-Cookie header %q does not name api_session and api_csrf", desc)
 	}
 }
 

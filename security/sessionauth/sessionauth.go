@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/auth"
@@ -162,6 +163,9 @@ func (a *Auth) Describe(op security.Operation) security.Description {
 		Responses:   []security.Response{security.NotAuthenticatedResponse()},
 	}
 	unsafe := !csrf.IsSafeMethod(op.Method)
+	if unsafe {
+		d.Parameters = []*openapi.Parameter{csrfHeaderParameter(a.csrf)}
+	}
 	if a.csrfScheme != "" {
 		d.Schemes[a.csrfScheme] = &openapi.SecurityScheme{Type: "apiKey", Description: CSRFSchemeDescription, Name: a.csrfCookie, In: "cookie"}
 		if unsafe {
@@ -177,4 +181,22 @@ func (a *Auth) Describe(op security.Operation) security.Description {
 		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: PermissionDescription})
 	}
 	return d
+}
+
+// csrfHeaderParameter documents the header that carries the CSRF token on
+// unsafe requests (CSRF_HEADER_NAME, "X-CSRFToken" by default), so that
+// clients generated from the document send it. The seed's security schemes
+// are unchanged: the token's cookie stays an apiKey scheme.
+func csrfHeaderParameter(p *csrf.Protector) *openapi.Parameter {
+	name := p.HeaderName()
+	if strings.EqualFold(name, "X-CSRFToken") {
+		name = "X-CSRFToken" // Django's spelling of the default
+	}
+	return &openapi.Parameter{
+		Name:        name,
+		In:          "header",
+		Description: "The CSRF token: the value of the CSRF cookie (or the token a CSRF endpoint answers). Django's CsrfViewMiddleware requires it on unsafe methods.",
+		Required:    true,
+		Schema:      &openapi.Schema{Type: "string"},
+	}
 }

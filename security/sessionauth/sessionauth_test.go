@@ -459,7 +459,7 @@ func TestCSRFUseSessions(t *testing.T) {
 	}
 	login := doc["paths"].(map[string]any)["/api/auth/"].(map[string]any)["post"].(map[string]any)
 	headers := login["responses"].(map[string]any)["200"].(map[string]any)["headers"].(map[string]any)
-	if _, ok := headers["Set-Cookie: csrftoken"]; ok || headers["Set-Cookie: sessionid"] == nil {
+	if d, _ := headers["Set-Cookie"].(map[string]any)["description"].(string); strings.Contains(d, "csrftoken") || !strings.Contains(d, "sessionid") {
 		t.Errorf("login headers under CSRF_USE_SESSIONS: %v", headers)
 	}
 }
@@ -491,7 +491,7 @@ func TestCustomNames(t *testing.T) {
 		t.Errorf("security: post %s get %s", post, get)
 	}
 	headers := paths["/api/auth/"].(map[string]any)["post"].(map[string]any)["responses"].(map[string]any)["200"].(map[string]any)["headers"].(map[string]any)
-	if headers["Set-Cookie: sid"] == nil || headers["Set-Cookie: xsrf"] == nil {
+	if d, _ := headers["Set-Cookie"].(map[string]any)["description"].(string); !strings.Contains(d, "sid") || !strings.Contains(d, "xsrf") {
 		t.Errorf("login cookie headers: %v", headers)
 	}
 }
