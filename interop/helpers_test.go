@@ -26,8 +26,8 @@ func forVersions(t *testing.T, f func(t *testing.T, v string)) {
 
 // database is one database shared by Django and Go.
 type database struct {
-	Kind string // "sqlite" or "postgres"
-	URL  string // sqlite:PATH or a postgres:// URL; Django and dbstore.Open read both
+	Kind string // "sqlite", "postgres" or "mariadb"
+	URL  string // sqlite:PATH, a postgres:// or a mysql:// URL; Django and sqldb.Open read all three
 }
 
 func newDatabase(t *testing.T, kind string) database {
@@ -37,15 +37,27 @@ func newDatabase(t *testing.T, kind string) database {
 		return database{kind, "sqlite:" + filepath.Join(t.TempDir(), "shared.sqlite3")}
 	case "postgres":
 		return database{kind, testenv.PostgresURL(t)}
+	case "mariadb":
+		return database{kind, testenv.MySQLURL(t)}
 	}
 	t.Fatalf("unknown database kind %q", kind)
 	return database{}
 }
 
-// forMatrix runs f for each Django version and each database, in parallel.
+// forMatrix runs f for each Django version and each database the whole
+// stack supports, in parallel.
 func forMatrix(t *testing.T, f func(t *testing.T, v string, db database)) {
+	forMatrixOn(t, []string{"sqlite", "postgres"}, f)
+}
+
+// sessionDatabases are the databases django_session is shared on.
+var sessionDatabases = []string{"sqlite", "postgres", "mariadb"}
+
+// forMatrixOn runs f for each Django version and each of the database kinds,
+// in parallel.
+func forMatrixOn(t *testing.T, kinds []string, f func(t *testing.T, v string, db database)) {
 	for _, v := range djangotest.Versions() {
-		for _, kind := range []string{"sqlite", "postgres"} {
+		for _, kind := range kinds {
 			t.Run(v+"/"+kind, func(t *testing.T) {
 				t.Parallel()
 				f(t, v, newDatabase(t, kind))

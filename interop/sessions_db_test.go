@@ -74,7 +74,7 @@ func newSessionStack(t *testing.T, v string, db database, cfg djangotest.Config)
 // neither; and the session cookie works end to end through Go's and
 // Django's SessionMiddleware.
 func TestSessionsDB(t *testing.T) {
-	forMatrix(t, func(t *testing.T, v string, db database) {
+	forMatrixOn(t, sessionDatabases, func(t *testing.T, v string, db database) {
 		ctx := context.Background()
 		st := newSessionStack(t, v, db, djangotest.Config{})
 		for _, text := range testValues {

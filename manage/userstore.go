@@ -50,6 +50,8 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 	e.UserTable = store
 	e.closers = append(e.closers, store.Close) // its prepared statements
 	e.Users = store
+	// The store reads on e.SQL's Read pool (SQLite: apart from its one
+	// writer, so loading the current user never queues behind a write).
 	if ttl := e.authCacheTTL(opts); ttl > 0 {
 		if e.Users, err = auth.NewUserCache(store, auth.UserCacheOptions{TTL: ttl}); err != nil {
 			return err

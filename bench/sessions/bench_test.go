@@ -27,8 +27,8 @@ import (
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
-	"github.com/dmr-go/dmr/sqldb"
 	"github.com/dmr-go/dmr/sessions/redisstore"
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 const secretKey = "django-insecure-test-secret-key-0123456789abcdefghijklmnopqrstuv"

@@ -31,7 +31,7 @@ func Engines() []string { return []string{"db", "cache", "cached_db", "signed_co
 // defaults, a SQLite file in the test's temporary directory and a random
 // SECRET_KEY.
 type Config struct {
-	// DB is "sqlite:PATH" or a postgres:// URL. Default: a fresh SQLite file
+	// DB is "sqlite:PATH", a postgres:// or a mysql:// URL. Default: a fresh SQLite file
 	// in t.TempDir().
 	DB string
 	// SecretKey is SECRET_KEY; default: random.

@@ -62,3 +62,31 @@ func TestMySQLPrivateDatabase(t *testing.T) {
 		t.Fatal("the test user could create another database")
 	}
 }
+
+func TestMySQLURLDropsAtCleanup(t *testing.T) {
+	var u string
+	t.Run("user", func(t *testing.T) { u = MySQLURL(t) })
+	if u == "" {
+		t.Skip("MySQLURL skipped")
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", mysqlAdminDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	ctx := context.Background()
+	var dbs, users int
+	if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = ?", parsed.Path[1:]).Scan(&dbs); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM mysql.user WHERE user = ?", parsed.User.Username()).Scan(&users); err != nil {
+		t.Fatal(err)
+	}
+	if dbs != 0 || users != 0 {
+		t.Errorf("after cleanup: %d databases, %d users left", dbs, users)
+	}
+}

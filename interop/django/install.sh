@@ -80,7 +80,7 @@ PYEOF
 
 # --- 3.2 from the system's own sources -------------------------------------
 if [ "${DMR_DJANGO_SKIP_APT:-}" != 1 ]; then
-	pkgs="python3-django python3-redis python3-argon2 python3-bcrypt python3-psycopg2"
+	pkgs="python3-django python3-redis python3-argon2 python3-bcrypt python3-psycopg2 python3-mysqldb"
 	missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -99,6 +99,10 @@ case "$v" in
 "") die "system Django not importable by $PY (install python3-django from bookworm)" ;;
 *) die "system Django is $v, expected 3.2.x (Debian bookworm); the pin in this script must be updated" ;;
 esac
+# Django's MySQL/MariaDB backend needs mysqlclient (python3-mysqldb), >= 1.4.3
+# for Django 4.2/5.2.
+"$PY" -c 'import MySQLdb, sys; sys.exit(MySQLdb.version_info < (1, 4, 3))' 2>/dev/null ||
+	die "mysqlclient >= 1.4.3 not importable by $PY (install python3-mysqldb)"
 
 # --- 4.2 and 5.2 from trixie and sid, privately ---------------------------
 mirror=${DMR_DEBIAN_MIRROR:-}

@@ -292,8 +292,9 @@ func (s *Store) ClearExpired(ctx context.Context) error {
 }
 
 // ClearExpiredCount is ClearExpired that also returns how many rows it
-// deleted. It is not bounded by the database's operation timeout (it may
-// delete many rows); bound it with ctx.
+// deleted. It may delete many rows, so it is not bounded by the DB's
+// operation Timeout, only by ctx and the server-side statement timeout
+// (sqldb.Options.StatementTimeout on PostgreSQL and MySQL).
 func (s *Store) ClearExpiredCount(ctx context.Context) (int64, error) {
 	res, err := s.db.Write.ExecContext(ctx, s.q.clearExpired, s.d.TimeArg(s.now()))
 	if err != nil {

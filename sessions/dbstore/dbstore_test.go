@@ -516,3 +516,54 @@ func TestExpiryAndExists(t *testing.T) {
 		}
 	})
 }
+
+// TestMySQLByteExactVersions: MySQL's default collations ignore case and
+// trailing spaces, but the compare-and-swap must not; and on a connection
+// without clientFoundRows (an UPDATE that changes nothing reports 0 rows),
+// saving unchanged data is still a success, not a conflict.
+func TestMySQLByteExactVersions(t *testing.T) {
+	ctx := context.Background()
+	url := testenv.MySQLURL(t)
+	s := newStore(t, env{"mariadb", sqldb.MySQL, func(t testing.TB) *sqldb.DB { return openURL(t, url) }}, nil)
+	key := "mysqlversionsmysqlversions000001"
+	exp := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := execSQL(ctx, s.DB(), "INSERT INTO django_session VALUES (?, ?, ?)", key, "abc", s.DB().Dialect.TimeArg(exp)); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Load(ctx, key) // "abc" does not decode: an empty session, Version "abc"
+	if err != nil || r.Version != "abc" {
+		t.Fatalf("Load = %+v, %v", r, err)
+	}
+	for _, stale := range []string{"ABC", "abc "} {
+		r.Version = stale
+		if _, err := s.Save(ctx, r); !errors.Is(err, sessions.ErrConflict) {
+			t.Errorf("Save with Version %q over %q: %v, want ErrConflict", stale, "abc", err)
+		}
+	}
+
+	// A pool opened without clientFoundRows.
+	src, err := sqldb.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := sql.Open("mysql", strings.Replace(src.DSN, "clientFoundRows=true", "clientFoundRows=false", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	s2, err := dbstore.New(sqldb.New(plain, sqldb.MySQL), dbstore.Options{Codec: testCodec(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	r.Version = "abc"
+	r.Data = obj("k", "v")
+	v1, err := s2.Save(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Version = v1
+	if v2, err := s2.Save(ctx, r); err != nil || v2 != v1 { // same data, same expiry: 0 rows changed
+		t.Errorf("unchanged Save without clientFoundRows: %q, %v", v2, err)
+	}
+}

@@ -2,7 +2,7 @@
 
 The Go interop tests start Django with these variables (see README.md):
 
-DMR_DJANGO_DB             sqlite:PATH | postgres://... | postgresql://...   (required)
+DMR_DJANGO_DB             sqlite:PATH | postgres://... | postgresql://... | mysql://USER:PASS@HOST:PORT/DB   (required)
 DMR_SECRET_KEY            SECRET_KEY (required)
 DMR_SECRET_KEY_FALLBACKS  comma-separated SECRET_KEY_FALLBACKS (Django 4.1+)
 DMR_SESSION_ENGINE        db (default) | cache | cached_db | signed_cookies
@@ -35,14 +35,17 @@ def _database(url):
     if url.startswith("sqlite:"):
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": url[len("sqlite:"):]}
     u = urlsplit(url)
-    if u.scheme not in ("postgres", "postgresql"):
-        raise RuntimeError("DMR_DJANGO_DB: want sqlite:PATH or postgres://..., got %r" % url)
+    engines = {"postgres": "postgresql", "postgresql": "postgresql", "mysql": "mysql"}
+    if u.scheme not in engines:
+        raise RuntimeError("DMR_DJANGO_DB: want sqlite:PATH, postgres://... or mysql://..., got %r" % u.scheme)
     opts = {}
     for kv in filter(None, u.query.split("&")):
         k, _, v = kv.partition("=")
         opts[k] = unquote(v)
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # MySQL/MariaDB through mysqlclient (Debian's python3-mysqldb), with
+        # the backend's defaults: what a Django project has out of the box.
+        "ENGINE": "django.db.backends." + engines[u.scheme],
         "NAME": unquote(u.path.lstrip("/")),
         "USER": unquote(u.username or ""),
         "PASSWORD": unquote(u.password or ""),
