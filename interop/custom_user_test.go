@@ -170,4 +170,4 @@ func waitStatus(t *testing.T, url, session string, want int, bound time.Duration
 }
 
 // databaseKinds are the databases the custom-model test runs on.
-func databaseKinds() []string { return []string{"sqlite", "postgres"} }
+func databaseKinds() []string { return []string{"sqlite", "postgres", "mariadb"} }
