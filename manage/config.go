@@ -26,6 +26,10 @@ const (
 	EnvAuthCacheTTL       = "DMR_AUTH_CACHE_TTL"
 	EnvDjangoVersion      = "DMR_DJANGO_VERSION"
 	EnvDocsAssets         = "DMR_DOCS_ASSETS"
+
+	EnvLoginFailureLimit   = "DMR_LOGIN_FAILURE_LIMIT"
+	EnvLoginIPFailureLimit = "DMR_LOGIN_IP_FAILURE_LIMIT"
+	EnvLoginCoolOff        = "DMR_LOGIN_COOLOFF"
 )
 
 // Defaults of the configuration.
@@ -98,6 +102,12 @@ type Config struct {
 	// swagger-ui-dist files, served by the docs page instead of the CDN
 	// (dmr.DocsOptions.AssetsDir), for machines without internet access.
 	DocsAssetsDir string
+	// LoginFailureLimit, LoginIPFailureLimit and LoginCoolOff configure the
+	// failed-login throttle (loginthrottle.Options: zero means its default,
+	// negative turns that counter off; the environment's 0 turns it off).
+	LoginFailureLimit   int
+	LoginIPFailureLimit int
+	LoginCoolOff        time.Duration
 }
 
 // ConfigFromEnv reads the configuration from the environment through lookup
@@ -118,6 +128,11 @@ type Config struct {
 //	DMR_DOCS_ASSETS           a directory holding swagger-ui-dist at the pinned version (for example
 //	                          $HOME/.cache/dmr/npm/node_modules/swagger-ui-dist, see scripts/docs-assets.sh):
 //	                          the docs page serves it instead of loading it from the CDN (offline use)
+//	DMR_LOGIN_FAILURE_LIMIT   failed logins per (client IP, username) within the cool-off before logins
+//	                          for that pair answer 429 (default 5; 0 turns this limit off)
+//	DMR_LOGIN_IP_FAILURE_LIMIT  the same per client IP over all usernames (default 50; 0: off)
+//	DMR_LOGIN_COOLOFF         Go duration a counter lasts after its latest failure, so how long a lock
+//	                          lasts (default 15m)
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -148,6 +163,28 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want a duration such as 1s or 500ms, or 0 to disable", EnvAuthCacheTTL, v)
 		}
 		c.AuthCacheTTL = &d
+	}
+	for _, l := range []struct {
+		name string
+		dst  *int
+	}{{EnvLoginFailureLimit, &c.LoginFailureLimit}, {EnvLoginIPFailureLimit, &c.LoginIPFailureLimit}} {
+		if v := get(l.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return Config{}, fmt.Errorf("%s=%q: want a number of failures, or 0 to turn the limit off", l.name, v)
+			}
+			if n == 0 {
+				n = -1 // off
+			}
+			*l.dst = n
+		}
+	}
+	if v := get(EnvLoginCoolOff); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return Config{}, fmt.Errorf("%s=%q: want a duration of at least 1s, such as 15m", EnvLoginCoolOff, v)
+		}
+		c.LoginCoolOff = d
 	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
@@ -208,6 +245,9 @@ func (c Config) Validate() error {
 		if _, err := hashers.ParseVersion(c.DjangoVersion); err != nil {
 			return fmt.Errorf("%s=%q: want a Django version such as 4.2 or 5.2", EnvDjangoVersion, c.DjangoVersion)
 		}
+	}
+	if c.LoginCoolOff < 0 {
+		return fmt.Errorf("%s: negative duration %v", EnvLoginCoolOff, c.LoginCoolOff)
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)

@@ -71,7 +71,8 @@ func sameJSON(t *testing.T, what string, got, want any) {
 //     (Django never checks CSRF on them; Django Modern Rest ≥ 0.16 agrees);
 //   - the login also documents its 403 for a foreign Origin (login CSRF),
 //     which Django Modern Rest does not refuse, and its 503 with Retry-After
-//     when the bounded password-hashing pool is saturated;
+//     when the bounded password-hashing pool is saturated, and its 429 with
+//     Retry-After from the failed-login throttle;
 //   - the ErrorModel and ErrorDetail schemas have their own descriptions (the
 //     seed's point to Sphinx references of the Python documentation).
 func TestDocumentMatchesSeed(t *testing.T) {
@@ -109,6 +110,13 @@ func TestDocumentMatchesSeed(t *testing.T) {
 	}
 	wantLogin["responses"].(map[string]any)["503"] = map[string]any{
 		"description": "Raised when password hashing is saturated; retry after the given delay",
+		"headers": map[string]any{"Retry-After": map[string]any{
+			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
+		}},
+		"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
+	}
+	wantLogin["responses"].(map[string]any)["429"] = map[string]any{
+		"description": "Raised after too many failed logins from this client (for this username or any); retry after the given delay",
 		"headers": map[string]any{"Retry-After": map[string]any{
 			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
 		}},
