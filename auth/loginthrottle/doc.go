@@ -15,7 +15,8 @@
 //     [Options.IPFailureLimit] failures;
 //   - every refusal is decided from the counters alone, before the
 //     credentials are authenticated, so a refused attempt costs no password
-//     hash and its answer does not depend on the password;
+//     hash and its answer does not depend on the password (only the failure
+//     that reaches a limit has been checked, and is answered 429 anyway);
 //   - the counters live in a [Store] shared by every instance of the
 //     service (a database table or Redis), so adding instances does not add
 //     guesses, and expire by themselves.
@@ -42,6 +43,14 @@
 // the time of the latest attempt and forgets attempts older than the
 // cool-off), so a lock ends one cool-off after the last counted failure.
 // Refused attempts are not counted: they do not extend the lock.
+//
+// Unlike axes, an admitted attempt is counted when it starts, as a failure
+// until it succeeds ([Throttle.Begin], then [Throttle.Failed] or
+// [Throttle.Succeeded]): a flood whose attempts queue for the hashing pool
+// is throttled after the limit however slowly its passwords are checked,
+// and attempts that end in an error (hashing busy, a store down) stay
+// counted. A success takes its attempt back out of the counters, but the
+// cool-off restart it caused stays.
 //
 // Usernames are compared as NFKC-normalised, lower-cased text. The login
 // itself compares usernames exactly against names stored NFKC-normalised

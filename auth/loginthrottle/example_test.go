@@ -19,7 +19,7 @@ func Example() {
 	ip := netip.MustParseAddr("203.0.113.5")
 	for range 3 {
 		// Before authenticating: a refused attempt costs no hash.
-		if err := th.Check(ctx, ip, "alice"); err != nil {
+		if err := th.Begin(ctx, ip, "alice"); err != nil {
 			fmt.Println("refused:", err)
 			return
 		}
@@ -29,7 +29,7 @@ func Example() {
 			fmt.Println(ae.Status, ae.Header.Get("Retry-After"), ae.Details[0].Msg)
 		}
 	}
-	fmt.Println(th.Check(ctx, ip, "alice") != nil)
+	fmt.Println(th.Begin(ctx, ip, "alice") != nil) // even before the password is known
 	// Output:
 	// 429 900 Account locked: too many login attempts. Please try again later.
 	// true

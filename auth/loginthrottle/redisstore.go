@@ -28,8 +28,14 @@ type RedisStore struct {
 	prefix string
 }
 
-// addScript is INCR then PEXPIRE, atomically.
-var addScript = redis.NewScript(`local n = redis.call('INCR', KEYS[1])
+// addScript is INCR then PEXPIRE, atomically; a decrement (ARGV[2] < 0)
+// only applies to a positive counter and keeps its expiry (DECR does).
+var addScript = redis.NewScript(`if tonumber(ARGV[2]) < 0 then
+  local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+  if n <= 0 then return 0 end
+  return redis.call('DECR', KEYS[1])
+end
+local n = redis.call('INCR', KEYS[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return n`)
 
@@ -42,9 +48,12 @@ func NewRedisStore(c redis.UniversalClient, o RedisOptions) (*RedisStore, error)
 }
 
 // Add implements Store.
-func (s *RedisStore) Add(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+func (s *RedisStore) Add(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
+	if delta != 1 && delta != -1 {
+		return 0, fmt.Errorf("loginthrottle: delta %d: want 1 or -1", delta)
+	}
 	ms := max(ttl.Milliseconds(), 1)
-	n, err := addScript.Run(ctx, s.c, []string{s.prefix + key}, ms).Int64()
+	n, err := addScript.Run(ctx, s.c, []string{s.prefix + key}, ms, delta).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("loginthrottle: redis: %w", err)
 	}
@@ -72,7 +81,7 @@ func (s *RedisStore) Count(ctx context.Context, key string) (int64, time.Duratio
 		return 0, 0, fmt.Errorf("loginthrottle: redis: counter %q: %w", key, err)
 	}
 	ttl := pttl.Val()
-	if ttl <= 0 { // expired between the two commands, or no expiry (not ours)
+	if n <= 0 || ttl <= 0 { // expired between the two commands, or no expiry (not ours)
 		return 0, 0, nil
 	}
 	return n, ttl, nil

@@ -45,7 +45,7 @@ type SQLStore struct {
 }
 
 type sqlQueries struct {
-	create, add, get, count, reset, sweep string
+	create, add, sub, get, count, reset, sweep string
 }
 
 // sweepInterval bounds how often Add deletes expired rows.
@@ -59,14 +59,15 @@ func NewSQLStore(db *sql.DB, o SQLOptions) (*SQLStore, error) {
 	}
 	q := sqlQueries{
 		create: `CREATE TABLE IF NOT EXISTS ` + Table + ` (login_key varchar(200) NOT NULL PRIMARY KEY, failures integer NOT NULL, expires_ms bigint NOT NULL)`,
-		get:    `SELECT failures FROM ` + Table + ` WHERE login_key = $1`,
-		count:  `SELECT failures, expires_ms FROM ` + Table + ` WHERE login_key = $1 AND expires_ms > $2`,
+		sub:    `UPDATE ` + Table + ` SET failures = failures - 1 WHERE login_key = $1 AND expires_ms > $2 AND failures > 0`,
+		get:    `SELECT failures FROM ` + Table + ` WHERE login_key = $1 AND expires_ms > $2`,
+		count:  `SELECT failures, expires_ms FROM ` + Table + ` WHERE login_key = $1 AND expires_ms > $2 AND failures > 0`,
 		reset:  `DELETE FROM ` + Table + ` WHERE login_key = $1`,
 		sweep:  `DELETE FROM ` + Table + ` WHERE expires_ms <= $1`,
 	}
 	switch o.Dialect {
 	case dbstore.SQLite, dbstore.Postgres:
-		// $1 new expiry, $2 now: an expired row restarts at 1.
+		// $2 new expiry, $3 now: an expired row restarts at 1.
 		q.add = `INSERT INTO ` + Table + ` (login_key, failures, expires_ms) VALUES ($1, 1, $2) ` +
 			`ON CONFLICT (login_key) DO UPDATE SET ` +
 			`failures = CASE WHEN ` + Table + `.expires_ms <= $3 THEN 1 ELSE ` + Table + `.failures + 1 END, ` +
@@ -84,7 +85,7 @@ func NewSQLStore(db *sql.DB, o SQLOptions) (*SQLStore, error) {
 }
 
 func (q sqlQueries) mapPlaceholders(f func(string) string) sqlQueries {
-	return sqlQueries{f(q.create), f(q.add), f(q.get), f(q.count), f(q.reset), f(q.sweep)}
+	return sqlQueries{f(q.create), f(q.add), f(q.sub), f(q.get), f(q.count), f(q.reset), f(q.sweep)}
 }
 
 // CreateTable creates the table if it is missing.
@@ -106,23 +107,33 @@ func (s *SQLStore) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// Add implements Store. The upsert and the read of the new count are two
+// Add implements Store. The write and the read of the new count are two
 // statements: concurrent failures may each read a count that includes the
 // others', which only makes the lock apply sooner.
-func (s *SQLStore) Add(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+func (s *SQLStore) Add(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
+	if delta != 1 && delta != -1 {
+		return 0, fmt.Errorf("loginthrottle: delta %d: want 1 or -1", delta)
+	}
 	now := s.now().UnixMilli()
-	st, err := s.stmt(ctx, s.q.add)
+	q, args := s.q.add, []any{key, now + ttl.Milliseconds(), now}
+	if delta < 0 {
+		q, args = s.q.sub, []any{key, now}
+	}
+	st, err := s.stmt(ctx, q)
 	if err != nil {
 		return 0, err
 	}
-	if _, err := st.ExecContext(ctx, key, now+ttl.Milliseconds(), now); err != nil {
+	if _, err := st.ExecContext(ctx, args...); err != nil {
 		return 0, fmt.Errorf("loginthrottle: %w", err)
 	}
 	if st, err = s.stmt(ctx, s.q.get); err != nil {
 		return 0, err
 	}
 	var n int64
-	if err := st.QueryRowContext(ctx, key).Scan(&n); err != nil {
+	switch err := st.QueryRowContext(ctx, key, now).Scan(&n); {
+	case errors.Is(err, sql.ErrNoRows):
+		return 0, nil
+	case err != nil:
 		return 0, fmt.Errorf("loginthrottle: %w", err)
 	}
 	s.maybeSweep(ctx, now)

@@ -10,10 +10,12 @@ import (
 // must be safe for concurrent use, by several processes when they share
 // the backing store.
 type Store interface {
-	// Add counts one more failure under key and returns the count. The
-	// counter expires ttl after this call (every failure restarts it); an
-	// expired counter starts again from zero.
-	Add(ctx context.Context, key string, ttl time.Duration) (int64, error)
+	// Add adds delta (+1 or -1) to the counter under key and returns the
+	// new count. A positive delta makes the counter expire ttl after this
+	// call (every failure restarts it); an expired counter starts again
+	// from zero. A negative delta leaves the expiry alone, never takes the
+	// count below zero and does nothing to an absent or expired counter.
+	Add(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error)
 	// Count returns the failures counted under key and how long until
 	// they expire; 0 and 0 when there are none.
 	Count(ctx context.Context, key string) (n int64, ttl time.Duration, err error)
@@ -53,7 +55,7 @@ func NewMemoryStore(o MemoryOptions) *MemoryStore {
 }
 
 // Add implements Store.
-func (s *MemoryStore) Add(ctx context.Context, key string, ttl time.Duration) (int64, error) {
+func (s *MemoryStore) Add(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -64,7 +66,15 @@ func (s *MemoryStore) Add(ctx context.Context, key string, ttl time.Duration) (i
 	if !now.Before(e.expires) {
 		e.n = 0
 	}
-	e.n++
+	if delta < 0 {
+		if e.n == 0 {
+			return 0, nil
+		}
+		e.n = max(e.n+delta, 0)
+		s.m[key] = e
+		return e.n, nil
+	}
+	e.n += delta
 	e.expires = now.Add(ttl)
 	s.m[key] = e
 	if s.adds++; s.adds >= sweepEvery {
@@ -87,7 +97,7 @@ func (s *MemoryStore) Count(ctx context.Context, key string) (int64, time.Durati
 	s.mu.Lock()
 	e, ok := s.m[key]
 	s.mu.Unlock()
-	if !ok || !now.Before(e.expires) {
+	if !ok || e.n <= 0 || !now.Before(e.expires) {
 		return 0, 0, nil
 	}
 	return e.n, e.expires.Sub(now), nil

@@ -16,7 +16,7 @@ import (
 func TestStoreCounting(t *testing.T) {
 	const ttl = 10 * time.Minute
 	type step struct {
-		op      string // add, count, reset, advance
+		op      string // add, sub, count, reset, advance
 		key     string
 		advance time.Duration
 		wantN   int64
@@ -41,6 +41,19 @@ func TestStoreCounting(t *testing.T) {
 		{op: "count", key: "a", wantN: 0},
 		{op: "count", key: "b", wantN: 1, wantTTL: ttl},
 		{op: "reset", key: "missing"},
+		{op: "sub", key: "missing", wantN: 0}, // no counter: nothing to take back
+		{op: "count", key: "missing", wantN: 0},
+		{op: "advance", advance: time.Minute},
+		{op: "sub", key: "b", wantN: 0}, // keeps the expiry
+		{op: "count", key: "b", wantN: 0},
+		{op: "add", key: "b", wantN: 1},
+		{op: "add", key: "b", wantN: 2},
+		{op: "advance", advance: time.Minute},
+		{op: "sub", key: "b", wantN: 1},
+		{op: "count", key: "b", wantN: 1, wantTTL: ttl - time.Minute},
+		{op: "advance", advance: ttl},
+		{op: "sub", key: "b", wantN: 0}, // expired: nothing to take back
+		{op: "add", key: "b", wantN: 1},
 	}
 	for _, env := range clockedStores {
 		t.Run(env.name, func(t *testing.T) {
@@ -52,9 +65,14 @@ func TestStoreCounting(t *testing.T) {
 				case "advance":
 					c.Advance(st.advance)
 				case "add":
-					n, err := s.Add(ctx, st.key, ttl)
+					n, err := s.Add(ctx, st.key, 1, ttl)
 					if err != nil || n != st.wantN {
 						t.Fatalf("step %d: Add(%s) = %d, %v; want %d", i, st.key, n, err, st.wantN)
+					}
+				case "sub":
+					n, err := s.Add(ctx, st.key, -1, ttl)
+					if err != nil || n != st.wantN {
+						t.Fatalf("step %d: Add(%s, -1) = %d, %v; want %d", i, st.key, n, err, st.wantN)
 					}
 				case "count":
 					n, d, err := s.Count(ctx, st.key)
@@ -77,7 +95,7 @@ func TestRedisStoreExpires(t *testing.T) {
 	s := redisStore(t)
 	ctx := t.Context()
 	for want := int64(1); want <= 3; want++ {
-		if n, err := s.Add(ctx, "k", time.Minute); err != nil || n != want {
+		if n, err := s.Add(ctx, "k", 1, time.Minute); err != nil || n != want {
 			t.Fatalf("Add = %d, %v; want %d", n, err, want)
 		}
 	}
@@ -85,13 +103,22 @@ func TestRedisStoreExpires(t *testing.T) {
 	if err != nil || n != 3 || ttl <= 0 || ttl > time.Minute {
 		t.Fatalf("Count = %d, %v, %v; want 3 with a TTL in (0, 1m]", n, ttl, err)
 	}
+	if n, err := s.Add(ctx, "k", -1, time.Minute); err != nil || n != 2 {
+		t.Fatalf("Add(-1) = %d, %v; want 2", n, err)
+	}
+	if _, ttl, _ := s.Count(ctx, "k"); ttl <= 0 {
+		t.Fatalf("the decrement dropped the expiry (TTL %v)", ttl)
+	}
 	if err := s.Reset(ctx, "k"); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := s.Add(ctx, "k", -1, time.Minute); err != nil || n != 0 {
+		t.Fatalf("Add(-1) on no counter = %d, %v; want 0", n, err)
 	}
 	if n, ttl, err := s.Count(ctx, "k"); err != nil || n != 0 || ttl != 0 {
 		t.Fatalf("Count after Reset = %d, %v, %v", n, ttl, err)
 	}
-	if _, err := s.Add(ctx, "short", 50*time.Millisecond); err != nil {
+	if _, err := s.Add(ctx, "short", 1, 50*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	// The key must disappear by itself: poll (bounded) rather than time it.
@@ -109,7 +136,7 @@ func TestRedisStoreExpires(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if n, err := s.Add(ctx, "short", time.Minute); err != nil || n != 1 {
+	if n, err := s.Add(ctx, "short", 1, time.Minute); err != nil || n != 1 {
 		t.Fatalf("Add after expiry = %d, %v; want 1", n, err)
 	}
 }
@@ -133,7 +160,7 @@ func TestStoreConcurrentAdds(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if _, err := s.Add(ctx, "hot", time.Minute); err != nil {
+					if _, err := s.Add(ctx, "hot", 1, time.Minute); err != nil {
 						errs <- err
 					}
 				}()
@@ -156,12 +183,12 @@ func TestSQLStoreSweepsExpiredRows(t *testing.T) {
 	s := newSQL(t, db, dbstore.SQLite, c)
 	ctx := t.Context()
 	for i := range 5 {
-		if _, err := s.Add(ctx, fmt.Sprint("old", i), time.Minute); err != nil {
+		if _, err := s.Add(ctx, fmt.Sprint("old", i), 1, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c.Advance(2 * time.Minute) // all expired, and a sweep is due
-	if _, err := s.Add(ctx, "new", time.Minute); err != nil {
+	if _, err := s.Add(ctx, "new", 1, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	var rows int
@@ -178,10 +205,10 @@ func TestMemoryStoreSweeps(t *testing.T) {
 	s := NewMemoryStore(MemoryOptions{Now: c.Now})
 	ctx := context.Background()
 	for i := range sweepEvery - 1 {
-		s.Add(ctx, fmt.Sprint(i), time.Second)
+		s.Add(ctx, fmt.Sprint(i), 1, time.Second)
 	}
 	c.Advance(time.Second)
-	s.Add(ctx, "last", time.Second) // the sweepEvery-th Add sweeps
+	s.Add(ctx, "last", 1, time.Second) // the sweepEvery-th Add sweeps
 	if got := s.Len(); got != 1 {
 		t.Fatalf("Len = %d after the sweep, want 1", got)
 	}
@@ -193,7 +220,7 @@ func TestStoreHonoursCanceledContext(t *testing.T) {
 	for _, env := range allStores {
 		t.Run(env.name, func(t *testing.T) {
 			s := env.open(t, newClock())
-			if _, err := s.Add(ctx, "k", time.Minute); err == nil {
+			if _, err := s.Add(ctx, "k", 1, time.Minute); err == nil {
 				t.Error("Add with a canceled context succeeded")
 			}
 			if _, _, err := s.Count(ctx, "k"); err == nil {

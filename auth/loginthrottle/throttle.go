@@ -111,10 +111,50 @@ func limit(v, def int) int64 {
 // ClientIP returns the address attempts from r are counted under.
 func (t *Throttle) ClientIP(r *http.Request) netip.Addr { return t.trust.ClientIP(r) }
 
-// Check refuses an attempt from ip for username with a [*LockedError] when
-// either of its counters has reached its limit. It only reads the counters:
-// call it before authenticating, so a refused attempt costs no hash.
-func (t *Throttle) Check(ctx context.Context, ip netip.Addr, username string) error {
+// Begin admits or refuses a login attempt from ip for username, before the
+// credentials are authenticated (so a refused attempt costs no hash). It
+// refuses with a [*LockedError] when either counter has reached its limit;
+// a refused attempt is not counted. Otherwise it counts the attempt as a
+// failure until [Throttle.Succeeded] says otherwise: attempts still being
+// authenticated (or queued for a hash) count too, so a flood cannot slip
+// past the limit while its first failures are in flight, and an attempt
+// that ends in an error (hashing busy, a store down) stays counted. If
+// concurrent attempts take a counter past its limit, the ones past it are
+// refused as well.
+func (t *Throttle) Begin(ctx context.Context, ip netip.Addr, username string) error {
+	cs := t.counters(ip, username)
+	var wait time.Duration
+	for _, c := range cs {
+		n, ttl, err := t.store.Count(ctx, c.key)
+		if err != nil {
+			return fmt.Errorf("loginthrottle: reading failures: %w", err)
+		}
+		if n >= c.limit && ttl > wait {
+			wait = ttl
+		}
+	}
+	if wait > 0 {
+		return &LockedError{RetryAfter: wait}
+	}
+	over := false
+	for _, c := range cs {
+		n, err := t.store.Add(ctx, c.key, 1, t.coolOff)
+		if err != nil {
+			return fmt.Errorf("loginthrottle: counting an attempt: %w", err)
+		}
+		over = over || n > c.limit
+	}
+	if over {
+		return &LockedError{RetryAfter: t.coolOff}
+	}
+	return nil
+}
+
+// Failed reports that the attempt admitted by Begin failed (it is already
+// counted). When its counters have reached a limit it returns a
+// [*LockedError]: as in django-axes, the failure that reaches the limit is
+// answered as a lockout.
+func (t *Throttle) Failed(ctx context.Context, ip netip.Addr, username string) error {
 	var wait time.Duration
 	for _, c := range t.counters(ip, username) {
 		n, ttl, err := t.store.Count(ctx, c.key)
@@ -131,32 +171,21 @@ func (t *Throttle) Check(ctx context.Context, ip netip.Addr, username string) er
 	return nil
 }
 
-// Failed counts a failed attempt. When it brings a counter to its limit it
-// returns a [*LockedError]: as in django-axes, the failure that reaches the
-// limit is answered as a lockout.
-func (t *Throttle) Failed(ctx context.Context, ip netip.Addr, username string) error {
-	locked := false
-	for _, c := range t.counters(ip, username) {
-		n, err := t.store.Add(ctx, c.key, t.coolOff)
-		if err != nil {
-			return fmt.Errorf("loginthrottle: counting a failure: %w", err)
-		}
-		locked = locked || n >= c.limit
-	}
-	if locked {
-		return &LockedError{RetryAfter: t.coolOff}
-	}
-	return nil
-}
-
-// Succeeded records a successful login: it resets the (IP, username)
-// counter unless Options.KeepOnSuccess. The per-IP counter is kept.
+// Succeeded reports that the attempt admitted by Begin succeeded: it resets
+// the (IP, username) counter (or, with Options.KeepOnSuccess, takes this
+// attempt back out of it) and takes the attempt back out of the per-IP
+// counter, whose earlier failures stay.
 func (t *Throttle) Succeeded(ctx context.Context, ip netip.Addr, username string) error {
-	if t.keep || t.limit == 0 {
-		return nil
-	}
-	if err := t.store.Reset(ctx, pairKey(ip, username)); err != nil {
-		return fmt.Errorf("loginthrottle: resetting failures: %w", err)
+	for _, c := range t.counters(ip, username) {
+		var err error
+		if c.pair && !t.keep {
+			err = t.store.Reset(ctx, c.key)
+		} else {
+			_, err = t.store.Add(ctx, c.key, -1, t.coolOff)
+		}
+		if err != nil {
+			return fmt.Errorf("loginthrottle: recording a success: %w", err)
+		}
 	}
 	return nil
 }
@@ -164,15 +193,16 @@ func (t *Throttle) Succeeded(ctx context.Context, ip netip.Addr, username string
 type counter struct {
 	key   string
 	limit int64
+	pair  bool // the (IP, username) counter
 }
 
 func (t *Throttle) counters(ip netip.Addr, username string) []counter {
 	cs := make([]counter, 0, 2)
 	if t.limit > 0 {
-		cs = append(cs, counter{pairKey(ip, username), t.limit})
+		cs = append(cs, counter{pairKey(ip, username), t.limit, true})
 	}
 	if t.ipLimit > 0 {
-		cs = append(cs, counter{"ip:" + ipKey(ip), t.ipLimit})
+		cs = append(cs, counter{"ip:" + ipKey(ip), t.ipLimit, false})
 	}
 	return cs
 }

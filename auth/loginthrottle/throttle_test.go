@@ -17,11 +17,12 @@ var (
 )
 
 // TestThrottle drives a Throttle (limit 3 per pair, 5 per IP, 10-minute
-// cool-off) on a memory store with an injected clock.
+// cool-off) on a memory store with an injected clock. Each "fail" or "ok"
+// step is one login attempt: Begin, then Failed or Succeeded when admitted.
 func TestThrottle(t *testing.T) {
 	const coolOff = 10 * time.Minute
 	type step struct {
-		op       string // check, fail, ok, advance
+		op       string // fail, ok, begin (admitted, still in flight), advance
 		ip       netip.Addr
 		user     string
 		advance  time.Duration
@@ -33,20 +34,18 @@ func TestThrottle(t *testing.T) {
 		steps []step
 	}{
 		{"pair locks at the limit, with the failure that reaches it", Options{}, []step{
-			{op: "check", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
-			{op: "check", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob", wantWait: coolOff},
-			{op: "check", ip: ip1, user: "bob", wantWait: coolOff},
+			{op: "ok", ip: ip1, user: "bob", wantWait: coolOff}, // the right password too
 			{op: "advance", advance: 4 * time.Minute},
-			{op: "check", ip: ip1, user: "bob", wantWait: 6 * time.Minute},
-			{op: "check", ip: ip2, user: "bob"},   // another IP
-			{op: "check", ip: ip1, user: "alice"}, // another user
-			{op: "advance", advance: 6 * time.Minute},
-			{op: "check", ip: ip1, user: "bob"}, // the cool-off ended
-			{op: "fail", ip: ip1, user: "bob"},  // and counting restarted
-			{op: "check", ip: ip1, user: "bob"},
+			{op: "ok", ip: ip1, user: "bob", wantWait: 6 * time.Minute},
+			{op: "ok", ip: ip2, user: "bob"},   // another IP
+			{op: "ok", ip: ip1, user: "alice"}, // another user (its attempt restarted the IP's cool-off)
+			{op: "advance", advance: 10 * time.Minute},
+			{op: "fail", ip: ip1, user: "bob"}, // the cool-off ended, counting restarted
+			{op: "fail", ip: ip1, user: "bob"},
+			{op: "ok", ip: ip1, user: "bob"},
 		}},
 		{"each failure restarts the cool-off", Options{}, []step{
 			{op: "fail", ip: ip1, user: "bob"},
@@ -59,22 +58,20 @@ func TestThrottle(t *testing.T) {
 			{op: "fail", ip: ip1, user: "Bob"},
 			{op: "fail", ip: ip1, user: "BOB"},
 			{op: "fail", ip: ip1, user: "ｂｏｂ", wantWait: coolOff}, // fullwidth: NFKC "bob"
-			{op: "check", ip: ip1, user: "bob", wantWait: coolOff},
+			{op: "ok", ip: ip1, user: "bob", wantWait: coolOff},
 		}},
-		{"success resets the pair, not the IP", Options{}, []step{
+		{"success resets the pair, not the IP's failures", Options{}, []step{
 			{op: "fail", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
 			{op: "ok", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
-			{op: "check", ip: ip1, user: "bob"},
+			{op: "ok", ip: ip1, user: "dave"}, // a success does not count against the IP
 			{op: "fail", ip: ip1, user: "carol", wantWait: coolOff}, // the IP's 5th failure
-			{op: "check", ip: ip1, user: "dave", wantWait: coolOff},
-			{op: "ok", ip: ip1, user: "dave"},
-			{op: "check", ip: ip1, user: "dave", wantWait: coolOff},
-			{op: "check", ip: ip2, user: "dave"},
+			{op: "ok", ip: ip1, user: "dave", wantWait: coolOff},
+			{op: "ok", ip: ip2, user: "dave"},
 		}},
-		{"KeepOnSuccess keeps the pair", Options{KeepOnSuccess: true}, []step{
+		{"KeepOnSuccess keeps the pair's failures", Options{KeepOnSuccess: true}, []step{
 			{op: "fail", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
 			{op: "ok", ip: ip1, user: "bob"},
@@ -85,31 +82,36 @@ func TestThrottle(t *testing.T) {
 			{op: "fail", ip: ip1, user: "b"},
 			{op: "fail", ip: ip1, user: "c"},
 			{op: "fail", ip: ip1, user: "d"},
-			{op: "check", ip: ip1, user: "e"},
 			{op: "fail", ip: ip1, user: "e", wantWait: coolOff},
-			{op: "check", ip: ip1, user: "f", wantWait: coolOff},
-			{op: "check", ip: ip2, user: "f"},
+			{op: "ok", ip: ip1, user: "f", wantWait: coolOff},
+			{op: "ok", ip: ip2, user: "f"},
 		}},
 		{"IPv6 counted per /64", Options{FailureLimit: -1, IPFailureLimit: 2}, []step{
 			{op: "fail", ip: netip.MustParseAddr("2001:db8:1:2::1"), user: "a"},
 			{op: "fail", ip: netip.MustParseAddr("2001:db8:1:2:ffff::9"), user: "b", wantWait: coolOff},
-			{op: "check", ip: netip.MustParseAddr("2001:db8:1:2::77"), user: "c", wantWait: coolOff},
-			{op: "check", ip: netip.MustParseAddr("2001:db8:1:3::1"), user: "c"},
+			{op: "ok", ip: netip.MustParseAddr("2001:db8:1:2::77"), user: "c", wantWait: coolOff},
+			{op: "ok", ip: netip.MustParseAddr("2001:db8:1:3::1"), user: "c"},
 		}},
 		{"both limits off", Options{FailureLimit: -1, IPFailureLimit: -1}, []step{
 			{op: "fail", ip: ip1, user: "a"},
 			{op: "fail", ip: ip1, user: "a"},
 			{op: "fail", ip: ip1, user: "a"},
-			{op: "check", ip: ip1, user: "a"},
+			{op: "fail", ip: ip1, user: "a"},
+			{op: "ok", ip: ip1, user: "a"},
 		}},
-		{"checks are not counted", Options{FailureLimit: 1}, []step{
-			{op: "check", ip: ip1, user: "a"},
-			{op: "check", ip: ip1, user: "a"},
+		{"refused attempts are not counted", Options{FailureLimit: 1}, []step{
 			{op: "fail", ip: ip1, user: "a", wantWait: coolOff},
 			{op: "advance", advance: 5 * time.Minute},
-			{op: "check", ip: ip1, user: "a", wantWait: 5 * time.Minute}, // refused attempts do not extend
+			{op: "ok", ip: ip1, user: "a", wantWait: 5 * time.Minute}, // does not extend the lock
 			{op: "advance", advance: 5 * time.Minute},
-			{op: "check", ip: ip1, user: "a"},
+			{op: "ok", ip: ip1, user: "a"},
+		}},
+		{"attempts in flight count", Options{}, []step{
+			{op: "begin", ip: ip1, user: "bob"},
+			{op: "begin", ip: ip1, user: "bob"},
+			{op: "begin", ip: ip1, user: "bob"},
+			{op: "begin", ip: ip1, user: "bob", wantWait: coolOff}, // three already being checked
+			{op: "ok", ip: ip1, user: "bob", wantWait: coolOff},
 		}},
 	}
 	for _, tc := range cases {
@@ -130,17 +132,18 @@ func TestThrottle(t *testing.T) {
 			}
 			ctx := t.Context()
 			for i, st := range tc.steps {
-				var err error
-				switch st.op {
-				case "advance":
+				if st.op == "advance" {
 					c.Advance(st.advance)
 					continue
-				case "check":
-					err = th.Check(ctx, st.ip, st.user)
-				case "fail":
-					err = th.Failed(ctx, st.ip, st.user)
-				case "ok":
-					err = th.Succeeded(ctx, st.ip, st.user)
+				}
+				err := th.Begin(ctx, st.ip, st.user)
+				if err == nil {
+					switch st.op {
+					case "fail":
+						err = th.Failed(ctx, st.ip, st.user)
+					case "ok":
+						err = th.Succeeded(ctx, st.ip, st.user)
+					}
 				}
 				var le *LockedError
 				switch {
@@ -204,7 +207,7 @@ func TestStoreErrorsFailClosed(t *testing.T) {
 	}
 	ctx := context.Background()
 	for name, err := range map[string]error{
-		"Check":     th.Check(ctx, ip1, "a"),
+		"Begin":     th.Begin(ctx, ip1, "a"),
 		"Failed":    th.Failed(ctx, ip1, "a"),
 		"Succeeded": th.Succeeded(ctx, ip1, "a"),
 	} {
@@ -217,15 +220,19 @@ func TestStoreErrorsFailClosed(t *testing.T) {
 // failingStore injects a store failure.
 type failingStore struct{ err error }
 
-func (f failingStore) Add(context.Context, string, time.Duration) (int64, error) { return 0, f.err }
+func (f failingStore) Add(context.Context, string, int64, time.Duration) (int64, error) {
+	return 0, f.err
+}
 func (f failingStore) Count(context.Context, string) (int64, time.Duration, error) {
 	return 0, 0, f.err
 }
 func (f failingStore) Reset(context.Context, string) error { return f.err }
 
-// BenchmarkCheck measures the check every login attempt pays before
-// authenticating (both counters read), per store.
-func BenchmarkCheck(b *testing.B) {
+// BenchmarkBegin measures what every login attempt pays before
+// authenticating, per store: both counters read, then both counted, plus
+// taking the attempt back out (Succeeded) so the counters stay below the
+// limit.
+func BenchmarkBegin(b *testing.B) {
 	for _, env := range allStores {
 		b.Run(env.name, func(b *testing.B) {
 			s := env.open(b, newClock())
@@ -240,12 +247,12 @@ func BenchmarkCheck(b *testing.B) {
 				b.Fatal(err)
 			}
 			ctx := context.Background()
-			if err := th.Failed(ctx, ip1, "bob"); err != nil {
-				b.Fatal(err)
-			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := th.Check(ctx, ip1, "bob"); err != nil {
+				if err := th.Begin(ctx, ip1, "bob"); err != nil {
+					b.Fatal(err)
+				}
+				if err := th.Succeeded(ctx, ip1, "bob"); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -75,12 +75,13 @@ const (
 type Throttle interface {
 	// ClientIP returns the address r's attempts are counted under.
 	ClientIP(r *http.Request) netip.Addr
-	// Check refuses an attempt over the limits, before authenticating.
-	Check(ctx context.Context, ip netip.Addr, username string) error
-	// Failed counts a failed attempt; it may refuse it (the failure that
-	// reaches a limit).
+	// Begin refuses an attempt over the limits, before authenticating, or
+	// admits (and counts) it.
+	Begin(ctx context.Context, ip netip.Addr, username string) error
+	// Failed reports that an admitted attempt failed; it may refuse it
+	// (the failure that reaches a limit).
 	Failed(ctx context.Context, ip netip.Addr, username string) error
-	// Succeeded records a successful login.
+	// Succeeded reports that an admitted attempt succeeded.
 	Succeeded(ctx context.Context, ip netip.Addr, username string) error
 }
 
@@ -211,7 +212,7 @@ func login[P, R any](ctx context.Context, o LoginOptions[P, R], p *P) (*R, error
 	if o.Throttle != nil {
 		// Before authenticating: a refused attempt costs no hash.
 		ip = o.Throttle.ClientIP(r)
-		if err := o.Throttle.Check(ctx, ip, username); err != nil {
+		if err := o.Throttle.Begin(ctx, ip, username); err != nil {
 			if isStatus(err, http.StatusTooManyRequests) {
 				o.observe(ctx, OutcomeThrottled)
 			}
