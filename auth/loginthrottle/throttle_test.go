@@ -66,7 +66,7 @@ func TestThrottle(t *testing.T) {
 			{op: "ok", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
 			{op: "fail", ip: ip1, user: "bob"},
-			{op: "ok", ip: ip1, user: "dave"}, // a success does not count against the IP
+			{op: "ok", ip: ip1, user: "dave"},                       // a success does not count against the IP
 			{op: "fail", ip: ip1, user: "carol", wantWait: coolOff}, // the IP's 5th failure
 			{op: "ok", ip: ip1, user: "dave", wantWait: coolOff},
 			{op: "ok", ip: ip2, user: "dave"},
