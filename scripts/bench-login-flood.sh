@@ -14,16 +14,21 @@
 #                   hashing pool leaves room for everything else;
 #   "throttle on"   the default limits: after 5 failures the flood answers 429
 #                   without hashing.
+# and, for comparison in the same run, the example built from BASE_REV
+# (default main; set BASE_REV= to skip), whose hashing pool has one slot per
+# CPU at normal priority and which has no throttle ("base").
 # Target: GET p99 under the flood within 3x its no-flood value, throughput
 # at least 50%.
 #
-# Needs wrk and curl. Ports OFF_PORT (18600) and ON_PORT (18601).
-# ROUNDS (default 1) repeats the whole sequence.
+# Needs wrk and curl. Ports OFF_PORT (18600), ON_PORT (18601) and
+# BASE_PORT (18602). ROUNDS (default 1) repeats the whole sequence.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OFF_PORT=${OFF_PORT:-18600}
 ON_PORT=${ON_PORT:-18601}
+BASE_PORT=${BASE_PORT:-18602}
+BASE_REV=${BASE_REV-main}
 ROUNDS=${ROUNDS:-1}
 DURATION=${DURATION:-10}
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
@@ -38,6 +43,11 @@ cleanup() {
 trap cleanup EXIT
 
 go build -o "$work/sessionauth" ./examples/sessionauth
+if [ -n "$BASE_REV" ]; then
+	mkdir "$work/base"
+	git archive "$BASE_REV" | tar -x -C "$work/base"
+	(cd "$work/base" && go build -o "$work/sessionauth-base" ./examples/sessionauth)
+fi
 export DMR_DATABASE_URL="sqlite:$work/dmr.sqlite3"
 export DMR_SECRET_KEY="bench-secret-key-bench-secret-key-bench-secret-key-0123"
 printf password | "$work/sessionauth" createuser --username test_user --password-stdin >/dev/null
@@ -56,6 +66,12 @@ wait_port() {
 	echo "nothing listens on port $1" >&2; exit 1
 }
 wait_port "$OFF_PORT"; wait_port "$ON_PORT"
+if [ -n "$BASE_REV" ]; then
+	# Same database and user; the base ignores the dmr_login_failure table.
+	"$work/sessionauth-base" serve --addr "127.0.0.1:$BASE_PORT" 2>"$work/base.log" &
+	pids+=($!)
+	wait_port "$BASE_PORT"
+fi
 
 # login PORT: logs in once (the seed's curl) and prints the session key.
 login() {
@@ -66,6 +82,10 @@ login() {
 }
 off_sid=$(login "$OFF_PORT"); on_sid=$(login "$ON_PORT")
 [ -n "$off_sid" ] && [ -n "$on_sid" ] || { echo "login failed" >&2; exit 1; }
+if [ -n "$BASE_REV" ]; then
+	base_sid=$(login "$BASE_PORT")
+	[ -n "$base_sid" ] || { echo "login failed (base)" >&2; exit 1; }
+fi
 
 # to_ms VALUE: wrk's "4.90ms" / "812.00us" / "1.20s" in milliseconds.
 to_ms() {
@@ -113,6 +133,7 @@ echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $(nproc) CPUs, $(grep -m1 'model name' /p
 echo "# GETs: wrk -t1 -c32 -d${DURATION}s --latency; flood: wrk -t2 -c64 -d$((DURATION + 4))s -s scripts/loginflood/flood.lua"
 for round in $(seq "$ROUNDS"); do
 	echo "# round $round, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	[ -z "$BASE_REV" ] || scenario "base $BASE_REV" "$BASE_PORT" "$base_sid"
 	scenario "throttle off" "$OFF_PORT" "$off_sid"
 	scenario "throttle on" "$ON_PORT" "$on_sid"
 done
