@@ -33,6 +33,9 @@ const (
 	EnvAuthUserTable          = "DMR_AUTH_USER_TABLE"
 	EnvAuthUsernameField      = "DMR_AUTH_USERNAME_FIELD"
 	EnvAuthenticationBackends = "DMR_AUTHENTICATION_BACKENDS"
+	EnvLoginFailureLimit   = "DMR_LOGIN_FAILURE_LIMIT"
+	EnvLoginIPFailureLimit = "DMR_LOGIN_IP_FAILURE_LIMIT"
+	EnvLoginCoolOff        = "DMR_LOGIN_COOLOFF"
 )
 
 // Defaults of the configuration.
@@ -131,6 +134,13 @@ type Config struct {
 	// (Options.Backends) is its Go backend; any other path behaves like
 	// ModelBackend under that name. Empty means ModelBackend only.
 	AuthenticationBackends []string
+
+	// LoginFailureLimit, LoginIPFailureLimit and LoginCoolOff configure the
+	// failed-login throttle (loginthrottle.Options: zero means its default,
+	// negative turns that counter off; the environment's 0 turns it off).
+	LoginFailureLimit   int
+	LoginIPFailureLimit int
+	LoginCoolOff        time.Duration
 }
 
 // UserModel is the configured user model.
@@ -167,6 +177,11 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_AUTHENTICATION_BACKENDS comma-separated AUTHENTICATION_BACKENDS paths (default
 //	                          django.contrib.auth.backends.ModelBackend); paths the application has no
 //	                          Go backend for behave like ModelBackend under their own name
+//	DMR_LOGIN_FAILURE_LIMIT   failed logins per (client IP, username) within the cool-off before logins
+//	                          for that pair answer 429 (default 5; 0 turns this limit off)
+//	DMR_LOGIN_IP_FAILURE_LIMIT  the same per client IP over all usernames (default 50; 0: off)
+//	DMR_LOGIN_COOLOFF         Go duration a counter lasts after its latest failure, so how long a lock
+//	                          lasts (default 15m)
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -206,6 +221,28 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want a duration such as 1s or 500ms, or 0 to disable", EnvAuthCacheTTL, v)
 		}
 		c.AuthCacheTTL = &d
+	}
+	for _, l := range []struct {
+		name string
+		dst  *int
+	}{{EnvLoginFailureLimit, &c.LoginFailureLimit}, {EnvLoginIPFailureLimit, &c.LoginIPFailureLimit}} {
+		if v := get(l.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return Config{}, fmt.Errorf("%s=%q: want a number of failures, or 0 to turn the limit off", l.name, v)
+			}
+			if n == 0 {
+				n = -1 // off
+			}
+			*l.dst = n
+		}
+	}
+	if v := get(EnvLoginCoolOff); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return Config{}, fmt.Errorf("%s=%q: want a duration of at least 1s, such as 15m", EnvLoginCoolOff, v)
+		}
+		c.LoginCoolOff = d
 	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
@@ -270,6 +307,9 @@ func (c Config) Validate() error {
 		if _, err := hashers.ParseVersion(c.DjangoVersion); err != nil {
 			return fmt.Errorf("%s=%q: want a Django version such as 4.2 or 5.2", EnvDjangoVersion, c.DjangoVersion)
 		}
+	}
+	if c.LoginCoolOff < 0 {
+		return fmt.Errorf("%s: negative duration %v", EnvLoginCoolOff, c.LoginCoolOff)
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)

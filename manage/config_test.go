@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func lookupMap(m map[string]string) func(string) (string, bool) {
@@ -58,6 +59,12 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "docs assets", env: map[string]string{EnvDocsAssets: "/opt/swagger-ui-dist"},
 			want: Config{DatabaseURL: DefaultDatabaseURL, SessionStore: StoreDB, RedisURL: DefaultRedisURL, DocsAssetsDir: "/opt/swagger-ui-dist"}},
 		{name: "bad django version", env: map[string]string{EnvDjangoVersion: "2.2"}, wantErr: `DMR_DJANGO_VERSION="2.2"`},
+		{name: "login throttle", env: map[string]string{EnvLoginFailureLimit: "3", EnvLoginIPFailureLimit: "0", EnvLoginCoolOff: "1h"},
+			want: Config{DatabaseURL: DefaultDatabaseURL, SessionStore: StoreDB, RedisURL: DefaultRedisURL,
+				LoginFailureLimit: 3, LoginIPFailureLimit: -1, LoginCoolOff: time.Hour}},
+		{name: "bad login limit", env: map[string]string{EnvLoginFailureLimit: "-2"}, wantErr: `DMR_LOGIN_FAILURE_LIMIT="-2"`},
+		{name: "bad login IP limit", env: map[string]string{EnvLoginIPFailureLimit: "many"}, wantErr: `DMR_LOGIN_IP_FAILURE_LIMIT="many"`},
+		{name: "bad cool-off", env: map[string]string{EnvLoginCoolOff: "10ms"}, wantErr: `DMR_LOGIN_COOLOFF="10ms"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
+	"github.com/dmr-go/dmr/auth/loginthrottle"
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/securityheaders"
@@ -34,8 +35,9 @@ type Options struct {
 	// SecurityHeaders configures the security headers middleware.
 	SecurityHeaders securityheaders.Options
 	// Hashers checks and makes password hashes; nil means Django 5.2's
-	// defaults (PBKDF2-SHA256, 1,000,000 iterations) with one hashing slot
-	// per CPU. Tests pass cheaper parameters here.
+	// defaults (PBKDF2-SHA256, 1,000,000 iterations) with hashing slots for
+	// half the CPUs (hashers.DefaultMaxConcurrent). Tests pass cheaper
+	// parameters here.
 	Hashers *hashers.Hashers
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
@@ -96,6 +98,13 @@ type Env struct {
 	// Hashers makes and checks password hashes (Django's PASSWORD_HASHERS
 	// for the configured DJANGO_VERSION).
 	Hashers *hashers.Hashers
+
+	// LoginFailures is the dmr_login_failure table on DB; migrate creates it
+	// whatever the session store. LoginThrottle counts failed logins (in
+	// that table, or in Redis with StoreRedis) for the login endpoint; nil
+	// when both of its limits are off.
+	LoginFailures *loginthrottle.SQLStore
+	LoginThrottle *loginthrottle.Throttle
 
 	// Sessions, CSRF and Headers are the middlewares' configurations.
 	Sessions *sessions.Middleware
@@ -247,6 +256,9 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if err := e.openUsers(ctx, opts); err != nil {
 		return nil, err
 	}
+	if err := e.openLoginThrottle(co.Trust); err != nil {
+		return nil, err
+	}
 	if ttl := e.authCacheTTL(opts); ttl > 0 && mode == online {
 		log.Info("session and user cache on: a logout, password change or deactivation made by another process takes effect here within the TTL",
 			"ttl", ttl.String(), "env", EnvAuthCacheTTL)
@@ -271,7 +283,34 @@ func (e *Env) authCacheTTL(opts Options) time.Duration {
 }
 
 func isZeroTrust(t securityheaders.Trust) bool {
-	return t.ProxySSLHeader == "" && t.ProxySSLValue == "" && len(t.AllowedHosts) == 0 && !t.UseXForwardedHost
+	return t.ProxySSLHeader == "" && t.ProxySSLValue == "" && len(t.AllowedHosts) == 0 && !t.UseXForwardedHost &&
+		t.ClientIPHeader == "" && t.ProxyCount == 0
+}
+
+// openLoginThrottle builds the failed-login throttle. Its counters live
+// where the sessions do: in Redis for StoreRedis, else in the database
+// (for signed cookies too, so that every instance shares them).
+func (e *Env) openLoginThrottle(trust securityheaders.Trust) error {
+	var err error
+	if e.LoginFailures, err = loginthrottle.NewSQLStore(e.DB, loginthrottle.SQLOptions{Dialect: e.Dialect}); err != nil {
+		return err
+	}
+	e.closers = append(e.closers, e.LoginFailures.Close)
+	cfg := e.Config
+	if cfg.LoginFailureLimit < 0 && cfg.LoginIPFailureLimit < 0 {
+		return nil
+	}
+	var store loginthrottle.Store = e.LoginFailures
+	if cfg.SessionStore == StoreRedis {
+		if store, err = loginthrottle.NewRedisStore(e.Redis, loginthrottle.RedisOptions{KeyPrefix: cfg.RedisKeyPrefix}); err != nil {
+			return err
+		}
+	}
+	e.LoginThrottle, err = loginthrottle.New(loginthrottle.Options{
+		Store: store, FailureLimit: cfg.LoginFailureLimit, IPFailureLimit: cfg.LoginIPFailureLimit,
+		CoolOff: cfg.LoginCoolOff, Trust: &trust,
+	})
+	return err
 }
 
 func sessionValues(r *http.Request) csrf.SessionValues {

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/auth/loginthrottle"
 )
 
 // App describes an application to the command runner: how to build its API
@@ -77,7 +78,7 @@ func (a App) Main() {
 // Commands lists the subcommands with their synopsis.
 const Commands = `commands:
   serve [--addr HOST:PORT]      serve the API (default 127.0.0.1:8000); the default command
-  migrate                       create the django_session, auth_user and application tables
+  migrate                       create the django_session, auth_user, dmr_login_failure and application tables
   createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
   changepassword --username U [--password-stdin]
   clearsessions                 delete expired sessions
@@ -325,6 +326,9 @@ func (a App) MigrateAll(ctx context.Context, env *Env) error {
 		if err := env.createUserTables(ctx); err != nil {
 			return fmt.Errorf("migrate auth_user: %w", err)
 		}
+	}
+	if err := env.LoginFailures.CreateTable(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", loginthrottle.Table, err)
 	}
 	if a.Migrate != nil {
 		if err := a.Migrate(ctx, env); err != nil {

@@ -46,6 +46,20 @@ type Trust struct {
 	// UseXForwardedHost is Django's USE_X_FORWARDED_HOST: take the host from
 	// X-Forwarded-Host when that header is present. Only for a trusted proxy.
 	UseXForwardedHost bool
+
+	// ClientIPHeader names the header in which trusted reverse proxies pass
+	// on the client's address, each appending the address it received the
+	// request from ("X-Forwarded-For"; "X-Real-IP" has one element), as
+	// django-ipware's META precedence order does for django-axes. Empty
+	// means the connection's peer address (r.RemoteAddr) is the client. Set
+	// it only when every request passes through such a proxy; otherwise
+	// clients choose their own address.
+	ClientIPHeader string
+	// ProxyCount is how many trusted proxies append to ClientIPHeader
+	// (django-ipware's proxy_count): the client is the ProxyCount-th
+	// address from the right, so addresses a client wrote into the header
+	// itself are never taken. Zero means 1.
+	ProxyCount int
 }
 
 // Validate reports configuration errors; the middlewares call it at setup
@@ -68,6 +82,15 @@ func (t *Trust) Validate() error {
 		if h == "" {
 			return errors.New("securityheaders: empty entry in AllowedHosts")
 		}
+	}
+	if h := t.ClientIPHeader; h != "" {
+		if !validHeaderName(h) {
+			return fmt.Errorf("securityheaders: ClientIPHeader %q is not a valid header name", h)
+		}
+		t.ClientIPHeader = textproto.CanonicalMIMEHeaderKey(h)
+	}
+	if t.ProxyCount < 0 {
+		return fmt.Errorf("securityheaders: negative ProxyCount %d", t.ProxyCount)
 	}
 	return nil
 }

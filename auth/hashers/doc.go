@@ -28,11 +28,17 @@
 //   - salts are 22 characters from a 62-letter alphabet (128 bits), drawn
 //     with crypto/rand.
 //
-// Going beyond Django, every computation runs in a bounded pool (one slot
-// per CPU by default): a flood of login attempts queues instead of taking
-// every CPU from other requests, and a call that waits longer than MaxWait
-// fails with a [*BusyError], which answers 503 with Retry-After through
-// apierror.
+// Going beyond Django, every computation runs in a bounded pool (slots for
+// half the CPUs by default, [DefaultMaxConcurrent]): a flood of login
+// attempts queues instead of taking every CPU from other requests, and a
+// call that waits longer than MaxWait fails with a [*BusyError], which
+// answers 503 with Retry-After through apierror. Each hash runs on a
+// goroutine locked to its own OS thread whose CPU priority is the lowest
+// (nice 19 through setpriority on the thread id, on Linux; elsewhere the
+// priority is left alone and only the size limit applies), so request
+// handling, and every other process on the machine, runs first. The price:
+// on a machine saturated by other work, logins slow down before anything
+// else does (see docs/benchmarks.md, "Login flood").
 //
 // # Deliberate differences from Django
 //

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,7 +141,8 @@ const (
 // through.
 //
 // The zero value is ready to use: Django 5.2's default list and parameters,
-// one hashing slot per CPU, a 10-second wait for a slot. Configure it before
+// hashing slots for half the CPUs, a 10-second wait for a slot. Hashes are
+// computed by the pool's workers at the lowest CPU priority (see pool.go). Configure it before
 // first use and do not copy it after; all methods are safe for concurrent
 // use.
 type Hashers struct {
@@ -152,7 +152,9 @@ type Hashers struct {
 	// DjangoDefaults(Django52).
 	List []Hasher
 	// MaxConcurrent is how many hash computations may run at once. Further
-	// calls queue. Zero means runtime.GOMAXPROCS(0).
+	// calls queue. Zero means DefaultMaxConcurrent(): half the CPUs, so the
+	// other half always serves requests. More than runtime.GOMAXPROCS(0)
+	// adds no hashing throughput, only latency for everything else.
 	MaxConcurrent int
 	// MaxWait is how long a call queues for a free slot before it fails with
 	// a *BusyError. Zero means DefaultMaxWait; negative means do not queue.
@@ -207,7 +209,7 @@ func (h *Hashers) setup() error {
 			return
 		}
 		if n == 0 {
-			n = runtime.GOMAXPROCS(0)
+			n = DefaultMaxConcurrent()
 		}
 		h.slots = make(chan struct{}, n)
 		h.maxWait = h.MaxWait
@@ -287,7 +289,9 @@ func (h *Hashers) Make(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer release()
-	return h.make(password)
+	var enc string
+	h.onWorker(func() { enc, err = h.make(password) })
+	return enc, err
 }
 
 func (h *Hashers) make(password string) (string, error) {
@@ -326,6 +330,12 @@ func (h *Hashers) Check(ctx context.Context, password, encoded string) (ok, must
 		return false, false, err
 	}
 	defer release()
+	h.onWorker(func() { ok, mustUpdate, err = h.check(preferred, hasher, fake, password, encoded) })
+	return ok, mustUpdate, err
+}
+
+// check is Check's computation, run on a hashing worker.
+func (h *Hashers) check(preferred, hasher Hasher, fake bool, password, encoded string) (ok, mustUpdate bool, err error) {
 	if fake {
 		if _, err := h.make(RandomString(40)); err != nil {
 			return false, false, err

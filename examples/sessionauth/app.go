@@ -58,10 +58,15 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	}
 	session := []security.Auth{sa}
 
-	// POST /api/auth/: the reusable login controller (SessionSyncController).
-	if _, err := sessionauth.RegisterLogin(api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
+	// POST /api/auth/: the reusable login controller (SessionSyncController),
+	// with the failed-login throttle (DMR_LOGIN_FAILURE_LIMIT…) unless off.
+	lo := sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
 		Auth: env.Auth, CSRF: env.CSRF, SessionCookieName: env.Sessions.CookieName(),
-	}); err != nil {
+	}
+	if env.LoginThrottle != nil {
+		lo.Throttle = env.LoginThrottle
+	}
+	if _, err := sessionauth.RegisterLogin(api, lo); err != nil {
 		return nil, err
 	}
 	// POST /api/auth/logout/ and GET /api/csrf/.

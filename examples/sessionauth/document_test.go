@@ -74,6 +74,8 @@ func sameJSON(t *testing.T, what string, got, want any) {
 //     which Django Modern Rest does not refuse, and its 503 with Retry-After
 //     when the bounded password-hashing pool is saturated;
 //   - the login's cookies are documented under one Set-Cookie header;
+//     when the bounded password-hashing pool is saturated, and its 429 with
+//     Retry-After from the failed-login throttle;
 //   - the ErrorModel and ErrorDetail schemas have their own descriptions (the
 //     seed's point to Sphinx references of the Python documentation).
 func TestDocumentMatchesSeed(t *testing.T) {
@@ -125,6 +127,13 @@ func TestDocumentMatchesSeed(t *testing.T) {
 		t.Errorf("login Set-Cookie header %v: want both cookies named, required", setCookie)
 	}
 	wantLogin["responses"].(map[string]any)["200"].(map[string]any)["headers"] = map[string]any{"Set-Cookie": setCookie}
+	wantLogin["responses"].(map[string]any)["429"] = map[string]any{
+		"description": "Raised after too many failed logins from this client (for this username or any); retry after the given delay",
+		"headers": map[string]any{"Retry-After": map[string]any{
+			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
+		}},
+		"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
+	}
 	sameJSON(t, "POST /api/auth/", dig(got, "paths", "/api/auth/", "post"), wantLogin)
 
 	// Unsafe session-protected operations keep the seed's full requirement

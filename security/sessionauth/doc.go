@@ -70,6 +70,15 @@
 //     Content-Type): text/plain and form-encoded bodies, which a cross-site
 //     HTML form can send without a CORS preflight, get 400.
 //
+// With LoginOptions.Throttle (a *loginthrottle.Throttle, package
+// auth/loginthrottle), failed logins are counted per (client IP, username)
+// and per client IP; an attempt over a limit answers 429 with Retry-After,
+// type "ratelimit", before the password is checked — so even the right
+// password is refused, and a refused attempt costs no hash. The 429 is then
+// declared on the operation. LoginOptions.Observe reports each attempt's
+// outcome (OutcomeSuccess, OutcomeFailure, OutcomeThrottled, OutcomeBusy)
+// for metrics.
+//
 // [RegisterLogout] adds a logout endpoint protected by the session auth (so by
 // CSRF): it flushes the session (the middleware deletes the cookie) and
 // answers 204. [RegisterCSRF] adds GET /csrf/, which answers

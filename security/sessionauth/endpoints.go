@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 
 	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/security"
 )
@@ -45,6 +48,42 @@ const OriginFailedDescription = "Raised when the Origin header names a foreign o
 // stayed busy for longer than the hashers' MaxWait (see package hashers).
 const BusyDescription = "Raised when password hashing is saturated; retry after the given delay"
 
+// ThrottledDescription documents the login's 429 (declared when
+// LoginOptions.Throttle is set).
+const ThrottledDescription = "Raised after too many failed logins from this client (for this username or any); retry after the given delay"
+
+// Login outcomes, reported to LoginOptions.Observe once per attempt that
+// reaches the credential check.
+const (
+	// OutcomeSuccess: the credentials were right and the user is logged in.
+	OutcomeSuccess = "success"
+	// OutcomeFailure: wrong credentials, an unknown or inactive user, or a
+	// backend's refusal (answered 401, or 429 when this failure reached a
+	// throttle limit).
+	OutcomeFailure = "failure"
+	// OutcomeThrottled: refused by the throttle before any password was
+	// hashed (429).
+	OutcomeThrottled = "throttled"
+	// OutcomeBusy: the password-hashing pool stayed saturated (503).
+	OutcomeBusy = "busy"
+)
+
+// Throttle is what the login needs of a failed-login throttle; a
+// *loginthrottle.Throttle (package auth/loginthrottle) is one. Errors that
+// refuse an attempt answer 429 through apierror.
+type Throttle interface {
+	// ClientIP returns the address r's attempts are counted under.
+	ClientIP(r *http.Request) netip.Addr
+	// Begin refuses an attempt over the limits, before authenticating, or
+	// admits (and counts) it.
+	Begin(ctx context.Context, ip netip.Addr, username string) error
+	// Failed reports that an admitted attempt failed; it may refuse it
+	// (the failure that reaches a limit).
+	Failed(ctx context.Context, ip netip.Addr, username string) error
+	// Succeeded reports that an admitted attempt succeeded.
+	Succeeded(ctx context.Context, ip netip.Addr, username string) error
+}
+
 // LoginOptions configures [RegisterLogin]. Auth and CSRF are required.
 type LoginOptions[P, R any] struct {
 	// Auth authenticates the credentials and logs the user in.
@@ -71,6 +110,17 @@ type LoginOptions[P, R any] struct {
 	// description, tags, operationId); its Status, Cookies, Responses and
 	// auth fields are set by RegisterLogin.
 	Operation dmr.Operation
+	// Throttle, when set, limits failed logins: an attempt over its limits
+	// answers 429 with Retry-After before the password is checked (so it
+	// costs no hash), even when the password is right. The username it
+	// counts is the credentials' "username". The 429 is then declared on
+	// the operation.
+	Throttle Throttle
+	// Observe, when set, is called once per attempt that reaches the
+	// credential check with one of the Outcome constants (for metrics).
+	// Attempts refused earlier (a foreign Origin, a bad payload) and other
+	// errors (a store failing) report nothing. It must not block.
+	Observe func(ctx context.Context, outcome string)
 }
 
 type loginInput[P any] struct {
@@ -127,6 +177,10 @@ func RegisterLogin[P, R any](api *dmr.API, o LoginOptions[P, R]) (*dmr.Controlle
 		{Status: http.StatusServiceUnavailable, Description: BusyDescription,
 			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}},
 	}
+	if o.Throttle != nil {
+		op.Responses = append(op.Responses, dmr.Response{Status: http.StatusTooManyRequests, Description: ThrottledDescription,
+			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
+	}
 	return registerLogin(api, o, op)
 }
 
@@ -144,28 +198,65 @@ func registerLogin[P, R any](api *dmr.API, o LoginOptions[P, R], op dmr.Operatio
 }
 
 func login[P, R any](ctx context.Context, o LoginOptions[P, R], p *P) (*R, error) {
-	if err := o.CSRF.CheckOrigin(dmr.Request(ctx)); err != nil {
+	r := dmr.Request(ctx)
+	if err := o.CSRF.CheckOrigin(r); err != nil {
 		return nil, err
 	}
 	creds, err := o.Credentials(ctx, p)
 	if err != nil {
 		return nil, err
 	}
+	var ip netip.Addr
+	username := creds["username"]
+	if o.Throttle != nil {
+		// Before authenticating: a refused attempt costs no hash.
+		ip = o.Throttle.ClientIP(r)
+		if err := o.Throttle.Begin(ctx, ip, username); err != nil {
+			if isStatus(err, http.StatusTooManyRequests) {
+				o.observe(ctx, OutcomeThrottled)
+			}
+			return nil, err
+		}
+	}
 	u, err := o.Auth.Authenticate(ctx, creds)
-	if err != nil {
-		if errors.Is(err, auth.ErrPermissionDenied) {
-			// Django's authenticate() reports a denied login as a failed one.
-			return nil, security.ErrNotAuthenticated
+	if err != nil && !errors.Is(err, auth.ErrPermissionDenied) {
+		if errors.Is(err, hashers.ErrBusy) {
+			o.observe(ctx, OutcomeBusy)
 		}
 		return nil, err
 	}
 	if u == nil {
+		// Django's authenticate() reports a denied login (ErrPermissionDenied)
+		// as a failed one.
+		o.observe(ctx, OutcomeFailure)
+		if o.Throttle != nil {
+			if err := o.Throttle.Failed(ctx, ip, username); err != nil {
+				return nil, err
+			}
+		}
 		return nil, security.ErrNotAuthenticated
+	}
+	if o.Throttle != nil {
+		if err := o.Throttle.Succeeded(ctx, ip, username); err != nil {
+			return nil, err
+		}
 	}
 	if err := o.Auth.Login(ctx, u); err != nil {
 		return nil, err
 	}
+	o.observe(ctx, OutcomeSuccess)
 	return o.Response(ctx, u)
+}
+
+func (o LoginOptions[P, R]) observe(ctx context.Context, outcome string) {
+	if o.Observe != nil {
+		o.Observe(ctx, outcome)
+	}
+}
+
+func isStatus(err error, status int) bool {
+	ae, ok := apierror.As(err)
+	return ok && ae.Status == status
 }
 
 func defaultCredentials(_ context.Context, p *DjangoSessionPayload) (auth.Credentials, error) {
