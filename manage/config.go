@@ -2,6 +2,7 @@ package manage
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ const (
 	EnvAuthCacheTTL       = "DMR_AUTH_CACHE_TTL"
 	EnvDjangoVersion      = "DMR_DJANGO_VERSION"
 	EnvDocsAssets         = "DMR_DOCS_ASSETS"
+	EnvBodyTimeout        = "DMR_BODY_TIMEOUT"
+	EnvMetricsAddr        = "DMR_METRICS_ADDR"
+	EnvPProf              = "DMR_PPROF"
 )
 
 // Defaults of the configuration.
@@ -98,6 +102,17 @@ type Config struct {
 	// swagger-ui-dist files, served by the docs page instead of the CDN
 	// (dmr.DocsOptions.AssetsDir), for machines without internet access.
 	DocsAssetsDir string
+	// BodyTimeout bounds how long a request body may take to arrive
+	// (package bodytimeout): a slower body is cut off with 408. Zero means
+	// bodytimeout.DefaultTimeout (30 s).
+	BodyTimeout time.Duration
+	// MetricsAddr, when set, is the HOST:PORT where serve exposes Prometheus
+	// metrics at /metrics (package metrics), apart from the application's
+	// address. Empty (the default) means no metrics.
+	MetricsAddr string
+	// PProf adds the runtime profiles (/debug/pprof/) to the metrics
+	// address. It requires MetricsAddr.
+	PProf bool
 }
 
 // ConfigFromEnv reads the configuration from the environment through lookup
@@ -118,6 +133,9 @@ type Config struct {
 //	DMR_DOCS_ASSETS           a directory holding swagger-ui-dist at the pinned version (for example
 //	                          $HOME/.cache/dmr/npm/node_modules/swagger-ui-dist, see scripts/docs-assets.sh):
 //	                          the docs page serves it instead of loading it from the CDN (offline use)
+//	DMR_BODY_TIMEOUT          Go duration (default 30s): a request body arriving slower is cut off with 408
+//	DMR_METRICS_ADDR          HOST:PORT serving Prometheus metrics at /metrics (default: off); keep it private
+//	DMR_PPROF                 1/true adds /debug/pprof/ profiles to DMR_METRICS_ADDR (default false)
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -148,6 +166,21 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want a duration such as 1s or 500ms, or 0 to disable", EnvAuthCacheTTL, v)
 		}
 		c.AuthCacheTTL = &d
+	}
+	if v := get(EnvBodyTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 30s", EnvBodyTimeout, v)
+		}
+		c.BodyTimeout = d
+	}
+	c.MetricsAddr = get(EnvMetricsAddr)
+	if v := get(EnvPProf); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s=%q: want 1 or 0", EnvPProf, v)
+		}
+		c.PProf = b
 	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
@@ -211,6 +244,17 @@ func (c Config) Validate() error {
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)
+	}
+	if c.BodyTimeout < 0 {
+		return fmt.Errorf("%s: negative duration %v", EnvBodyTimeout, c.BodyTimeout)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("%s=%q: want HOST:PORT", EnvMetricsAddr, c.MetricsAddr)
+		}
+	}
+	if c.PProf && c.MetricsAddr == "" {
+		return fmt.Errorf("%s needs %s: profiles are served on the metrics address only", EnvPProf, EnvMetricsAddr)
 	}
 	if _, err := csrf.New(csrf.Options{TrustedOrigins: c.CSRFTrustedOrigins}); err != nil {
 		return fmt.Errorf("%s: %s", EnvCSRFTrustedOrigins, strings.TrimPrefix(err.Error(), "csrf: "))

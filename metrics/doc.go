@@ -20,9 +20,9 @@
 // Every label has a bounded set of values, so a client cannot grow the
 // series without limit: method is one of the standard methods or OTHER;
 // route is the registered pattern that served the request, never the raw
-// path (Options.Route finds it: dmr.API.Route for API paths, the ServeMux
-// pattern for the others; requests no route serves are labelled
-// "unmatched"); status is the numeric code; outcome, store and kind come
+// path (Middleware's route function finds it: dmr.API.Route for API paths,
+// the ServeMux pattern for the others; requests no route serves are
+// labelled "unmatched"); status is the numeric code; outcome, store and kind come
 // from the documented constants (anything else counts as "other").
 //
 // # Serving

@@ -55,13 +55,6 @@ var DefaultBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1
 
 // Options configure New.
 type Options struct {
-	// Route names the route that serves a request, for the route label. It
-	// must return a pattern from a bounded set (a registered path template),
-	// or "" for no route. It is called after the handler returns. Nil means
-	// r.Pattern at that point: net/http's ServeMux sets it on the request it
-	// receives, so that works when the middleware wraps a ServeMux directly,
-	// but not across middlewares that copy the request (WithContext).
-	Route func(r *http.Request) string
 	// Buckets are the latency histogram's bounds in seconds; nil means
 	// DefaultBuckets.
 	Buckets []float64
@@ -73,7 +66,6 @@ type Options struct {
 // New; it is safe for concurrent use.
 type Metrics struct {
 	reg      *prometheus.Registry
-	route    func(*http.Request) string
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
@@ -105,7 +97,6 @@ func New(o Options) (*Metrics, error) {
 	}
 	m := &Metrics{
 		reg:    prometheus.NewRegistry(),
-		route:  o.Route,
 		series: map[seriesKey]*series{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dmr_http_requests_total",
@@ -128,9 +119,6 @@ func New(o Options) (*Metrics, error) {
 			Name: "dmr_store_errors_total",
 			Help: "Failed store operations, by store (database, redis, other) and kind (timeout, error).",
 		}, []string{"store", "kind"}),
-	}
-	if m.route == nil {
-		m.route = func(r *http.Request) string { return r.Pattern }
 	}
 	cs := []prometheus.Collector{m.requests, m.duration, m.inFlight, m.logins, m.stores}
 	if !o.NoRuntimeMetrics {
@@ -238,7 +226,20 @@ func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 // Middleware counts and times every request h serves. Put it outermost, so
 // that answers written by other middlewares (security headers, CSRF,
 // sessions) are counted too.
-func (m *Metrics) Middleware(h http.Handler) http.Handler {
+//
+// route names the route that served a request, for the route label: it is
+// called after h returns and must return a pattern from a bounded set (a
+// registered path template), or "" for none (labelled Unmatched). Nil means
+// r.Pattern at that point: net/http's ServeMux sets it on the request it
+// receives, so that works when the middleware wraps a ServeMux directly, but
+// not across middlewares that copy the request (WithContext). Behind such
+// middlewares, and for a dmr.API mounted on one pattern, pass a function
+// asking the API first (dmr.API.Route) and the ServeMux second
+// (ServeMux.Handler's pattern), as package manage does.
+func (m *Metrics) Middleware(h http.Handler, route func(r *http.Request) string) http.Handler {
+	if route == nil {
+		route = func(r *http.Request) string { return r.Pattern }
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		m.inFlight.Inc()
@@ -253,21 +254,20 @@ func (m *Metrics) Middleware(h http.Handler) http.Handler {
 				if !rw.wrote {
 					status = http.StatusInternalServerError
 				}
-				m.observe(r, status, time.Since(start))
+				m.observe(route(r), r.Method, status, time.Since(start))
 				panic(v)
 			}
-			m.observe(r, status, time.Since(start))
+			m.observe(route(r), r.Method, status, time.Since(start))
 		}()
 		h.ServeHTTP(rw, r)
 	})
 }
 
-func (m *Metrics) observe(r *http.Request, status int, d time.Duration) {
-	route := m.route(r)
+func (m *Metrics) observe(route, meth string, status int, d time.Duration) {
 	if route == "" {
 		route = Unmatched
 	}
-	k := seriesKey{method: method(r.Method), route: route, status: status}
+	k := seriesKey{method: method(meth), route: route, status: status}
 	m.mu.RLock()
 	s := m.series[k]
 	m.mu.RUnlock()

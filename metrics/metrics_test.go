@@ -47,14 +47,14 @@ func newMetricsWith(t testing.TB, wrap bool) (*metrics.Metrics, http.Handler) {
 	mux.Handle("/api/", api)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("POST /panic", func(w http.ResponseWriter, r *http.Request) { panic(http.ErrAbortHandler) })
-	m, err := metrics.New(metrics.Options{Route: routeOf(api.Route, mux)})
+	m, err := metrics.New(metrics.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !wrap {
 		return m, mux
 	}
-	return m, m.Middleware(mux)
+	return m, m.Middleware(mux, routeOf(api.Route, mux))
 }
 
 func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
@@ -285,7 +285,7 @@ func Example() {
 	mux.HandleFunc("GET /hello/{name}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hi") })
 	// Wrapping the ServeMux directly, the route label is the pattern it
 	// matched (r.Pattern), not the path.
-	h := m.Middleware(mux)
+	h := m.Middleware(mux, nil)
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/hello/ada", nil))
 	m.ObserveLogin(metrics.LoginThrottled)
 
