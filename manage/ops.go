@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"math"
 	"net/http"
 	"time"
 
@@ -85,6 +86,9 @@ func (c Config) writeTimeout() time.Duration {
 	body := c.BodyTimeout
 	if body == 0 {
 		body = bodytimeout.DefaultTimeout
+	}
+	if body > math.MaxInt64-30*time.Second {
+		return body // no overflow for absurd configurations
 	}
 	return max(MinWriteTimeout, body+30*time.Second)
 }
