@@ -99,8 +99,9 @@
 //	{"detail":[{"msg":"Returned status code 418 is not specified in the list of allowed status codes: [200, 422, 406]","type":"value_error"}]}
 //
 // Error responses are validated too: an undeclared error status becomes 422.
-// The protocol-level answers 404, 405, 413 and 500 are never validated nor
-// listed per operation. Headers and cookies a middleware sets after the
+// The protocol-level answers 404, 405, 408, 413 and 500 are never validated
+// nor listed per operation (408: the request body did not arrive before the
+// connection's read deadline, which package bodytimeout sets). Headers and cookies a middleware sets after the
 // endpoint (the session and CSRF cookies) are declared SetElsewhere:
 // documented, not validated. When validation is off, 422 disappears from
 // the document.

@@ -1,8 +1,11 @@
 package dmr
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/dmr-go/dmr/apierror"
@@ -88,9 +91,24 @@ func errUndeclaredStatus(status int, declared []int) *apierror.Error {
 		apierror.TypeValueError)
 }
 
+// errBodyTimeout is the 408 for a request body that did not arrive within
+// the read deadline (a slow or stalled client; see package bodytimeout).
+func errBodyTimeout() *apierror.Error {
+	return apierror.New(http.StatusRequestTimeout, "Request body was not received in time", apierror.TypeValueError)
+}
+
+// isTimeout reports whether err is a read deadline expiring.
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
 // bypassesValidation reports whether status is a protocol-level answer that
 // is never validated nor listed per operation.
 func bypassesValidation(status int) bool {
+	if status == http.StatusRequestTimeout {
+		return true
+	}
 	switch status {
 	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusInternalServerError:
 		return true

@@ -455,6 +455,9 @@ func (p *inputPlan) parseBody(r *http.Request, v reflect.Value, is *issues) *api
 		return errTooLarge(p.limit)
 	}
 	if err != nil {
+		if isTimeout(err) {
+			return errBodyTimeout()
+		}
 		is.list = append(is.list, apierror.Detail{Msg: "Cannot read the request body", Loc: []any{locBody}, Type: apierror.TypeValueError})
 		return nil
 	}

@@ -2,6 +2,7 @@ package manage
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,9 +34,12 @@ const (
 	EnvAuthUserTable          = "DMR_AUTH_USER_TABLE"
 	EnvAuthUsernameField      = "DMR_AUTH_USERNAME_FIELD"
 	EnvAuthenticationBackends = "DMR_AUTHENTICATION_BACKENDS"
-	EnvLoginFailureLimit   = "DMR_LOGIN_FAILURE_LIMIT"
-	EnvLoginIPFailureLimit = "DMR_LOGIN_IP_FAILURE_LIMIT"
-	EnvLoginCoolOff        = "DMR_LOGIN_COOLOFF"
+	EnvLoginFailureLimit      = "DMR_LOGIN_FAILURE_LIMIT"
+	EnvLoginIPFailureLimit    = "DMR_LOGIN_IP_FAILURE_LIMIT"
+	EnvLoginCoolOff           = "DMR_LOGIN_COOLOFF"
+	EnvBodyTimeout            = "DMR_BODY_TIMEOUT"
+	EnvMetricsAddr            = "DMR_METRICS_ADDR"
+	EnvPProf                  = "DMR_PPROF"
 )
 
 // Defaults of the configuration.
@@ -141,6 +145,18 @@ type Config struct {
 	LoginFailureLimit   int
 	LoginIPFailureLimit int
 	LoginCoolOff        time.Duration
+
+	// BodyTimeout bounds how long a request body may take to arrive
+	// (package bodytimeout): a slower body is cut off with 408. Zero means
+	// bodytimeout.DefaultTimeout (30 s).
+	BodyTimeout time.Duration
+	// MetricsAddr, when set, is the HOST:PORT where serve exposes Prometheus
+	// metrics at /metrics (package metrics), apart from the application's
+	// address. Empty (the default) means no metrics.
+	MetricsAddr string
+	// PProf adds the runtime profiles (/debug/pprof/) to the metrics
+	// address. It requires MetricsAddr.
+	PProf bool
 }
 
 // UserModel is the configured user model.
@@ -182,6 +198,9 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_LOGIN_IP_FAILURE_LIMIT  the same per client IP over all usernames (default 50; 0: off)
 //	DMR_LOGIN_COOLOFF         Go duration a counter lasts after its latest failure, so how long a lock
 //	                          lasts (default 15m)
+//	DMR_BODY_TIMEOUT          Go duration (default 30s): a request body arriving slower is cut off with 408
+//	DMR_METRICS_ADDR          HOST:PORT serving Prometheus metrics at /metrics (default: off); keep it private
+//	DMR_PPROF                 1/true adds /debug/pprof/ profiles to DMR_METRICS_ADDR (default false)
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -243,6 +262,21 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want a duration of at least 1s, such as 15m", EnvLoginCoolOff, v)
 		}
 		c.LoginCoolOff = d
+	}
+	if v := get(EnvBodyTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 30s", EnvBodyTimeout, v)
+		}
+		c.BodyTimeout = d
+	}
+	c.MetricsAddr = get(EnvMetricsAddr)
+	if v := get(EnvPProf); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s=%q: want 1 or 0", EnvPProf, v)
+		}
+		c.PProf = b
 	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
@@ -332,6 +366,17 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%s: %q is listed twice", EnvAuthenticationBackends, b)
 		}
 		seen[b] = true
+	}
+	if c.BodyTimeout < 0 {
+		return fmt.Errorf("%s: negative duration %v", EnvBodyTimeout, c.BodyTimeout)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			return fmt.Errorf("%s=%q: want HOST:PORT", EnvMetricsAddr, c.MetricsAddr)
+		}
+	}
+	if c.PProf && c.MetricsAddr == "" {
+		return fmt.Errorf("%s needs %s: profiles are served on the metrics address only", EnvPProf, EnvMetricsAddr)
 	}
 	if _, err := csrf.New(csrf.Options{TrustedOrigins: c.CSRFTrustedOrigins}); err != nil {
 		return fmt.Errorf("%s: %s", EnvCSRFTrustedOrigins, strings.TrimPrefix(err.Error(), "csrf: "))

@@ -10,7 +10,7 @@
 // # Commands
 //
 //	serve [--addr HOST:PORT]   serve (default 127.0.0.1:8000; the default command),
-//	                           stopping gracefully on SIGINT/SIGTERM
+//	                           stopping gracefully on SIGINT/SIGTERM (see Operations)
 //	migrate                    create django_session, auth_user, dmr_login_failure and the application's tables
 //	createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
 //	changepassword --username U [--password-stdin]
@@ -37,8 +37,9 @@
 // redis://127.0.0.1:6379/0), DMR_REDIS_BACKEND (django, the default, for
 // Django's own RedisCache, or django_redis) and DMR_REDIS_COMPRESSOR (zlib
 // for django-redis's ZlibCompressor), DMR_CSRF_USE_SESSIONS, DMR_CSRF_TRUSTED_ORIGINS
-// (comma-separated, Django's syntax) and DMR_AUTH_CACHE_TTL. Everything is
-// validated before any command runs; errors name the variable.
+// (comma-separated, Django's syntax) and DMR_AUTH_CACHE_TTL, and for serve
+// DMR_BODY_TIMEOUT, DMR_METRICS_ADDR and DMR_PPROF (see Operations).
+// Everything is validated before any command runs; errors name the variable.
 //
 // # The session and user cache
 //
@@ -77,4 +78,24 @@
 // cookie (it stays valid until it expires or the secret key changes).
 // migrate creates django_session whatever the store, as Django's migrate
 // does, so switching stores later needs no migration.
+// # Operations
+//
+// serve's http.Server bounds every phase of a connection: the header must
+// arrive within ReadHeaderTimeout (10 s), a request body within
+// DMR_BODY_TIMEOUT (default 30 s, package bodytimeout: slower bodies are cut
+// off with 408 in the error model), the whole answer within WriteTimeout (the
+// larger of 60 s and the body timeout + 30 s), and an idle kept-alive
+// connection is closed after IdleTimeout (120 s).
+//
+// DMR_METRICS_ADDR (HOST:PORT, off by default) serves Prometheus metrics at
+// /metrics on a second listener (package metrics: requests by route and
+// status, latency, the password hashing pool; Env.Metrics for the
+// application's own observations); DMR_PPROF=1 adds the runtime profiles
+// under /debug/pprof/ there. Keep that address private. Env.HealthChecks
+// gives the readiness checks (database, and Redis when used) for
+// package health's /readyz.
+//
+// On SIGINT or SIGTERM serve stops accepting connections, closes idle ones,
+// lets requests in flight finish for up to ShutdownTimeout (10 s), then
+// closes the connections still busy and exits (status 1 if it had to).
 package manage

@@ -16,6 +16,7 @@ import (
 	"github.com/dmr-go/dmr/auth/loginthrottle"
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
+	"github.com/dmr-go/dmr/metrics"
 	"github.com/dmr-go/dmr/securityheaders"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
@@ -110,6 +111,11 @@ type Env struct {
 	Sessions *sessions.Middleware
 	CSRF     *csrf.Protector
 	Headers  *securityheaders.Policy
+
+	// Metrics are the Prometheus metrics served on Config.MetricsAddr, nil
+	// when that is not set (the methods of a nil *metrics.Metrics do
+	// nothing, so handlers may call them unconditionally).
+	Metrics *metrics.Metrics
 
 	offline   bool
 	userTable *userdb.Store
@@ -257,6 +263,9 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		return nil, err
 	}
 	if err := e.openLoginThrottle(co.Trust); err != nil {
+		return nil, err
+	}
+	if err := e.openMetrics(); err != nil {
 		return nil, err
 	}
 	if ttl := e.authCacheTTL(opts); ttl > 0 && mode == online {

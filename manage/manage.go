@@ -20,6 +20,7 @@ import (
 
 	"github.com/dmr-go/dmr"
 	"github.com/dmr-go/dmr/auth/loginthrottle"
+	"github.com/dmr-go/dmr/metrics"
 )
 
 // App describes an application to the command runner: how to build its API
@@ -88,7 +89,9 @@ environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSIO
              DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS DMR_AUTH_CACHE_TTL
              DMR_DJANGO_VERSION DMR_DOCS_ASSETS
              DMR_AUTH_USER_MODEL DMR_AUTH_USER_TABLE DMR_AUTH_USERNAME_FIELD
-             DMR_AUTHENTICATION_BACKENDS`
+             DMR_AUTHENTICATION_BACKENDS
+             DMR_LOGIN_FAILURE_LIMIT DMR_LOGIN_IP_FAILURE_LIMIT DMR_LOGIN_COOLOFF
+             DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after
@@ -252,7 +255,7 @@ func (a App) Handler(env *Env) (http.Handler, *dmr.API, error) {
 	if _, err := api.DocumentJSON(); err != nil {
 		return nil, nil, fmt.Errorf("openapi document: %w", err)
 	}
-	return env.Middleware(mux), api, nil
+	return env.wrap(env.Middleware(mux), api, mux), api, nil
 }
 
 func (c *cli) serve(ctx context.Context, addr string) error {
@@ -274,28 +277,70 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 	}
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		WriteTimeout:      c.cfg.writeTimeout(),
+		IdleTimeout:       IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
 	}
+	servers := []*http.Server{srv}
+	errc := make(chan error, 2)
+	if env.Metrics != nil {
+		mln, err := net.Listen("tcp", c.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: metrics: %w", err)
+		}
+		msrv := &http.Server{
+			Handler:           env.Metrics.Mux(metrics.MuxOptions{PProf: c.cfg.PProf}),
+			ReadHeaderTimeout: ReadHeaderTimeout,
+			IdleTimeout:       IdleTimeout,
+			ErrorLog:          srv.ErrorLog,
+			// No WriteTimeout: a CPU profile streams for up to 300 s.
+		}
+		servers = append(servers, msrv)
+		c.log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics", "pprof", c.cfg.PProf)
+		go func() { errc <- msrv.Serve(mln) }()
+	}
 	c.log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "database", env.Dialect.String(), "sessions", string(env.Config.SessionStore))
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	if c.inv.Ready != nil {
 		c.inv.Ready(ln.Addr())
 	}
+	var serveErr error
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		serveErr = fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+		c.log.Info("shutting down: finishing requests in flight", "timeout", ShutdownTimeout.String())
 	}
-	c.log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	if err := shutdown(servers, ShutdownTimeout); err != nil && serveErr == nil {
+		serveErr = fmt.Errorf("serve: shutdown: %w", err)
+	}
+	return serveErr
+}
+
+// shutdown stops the servers gracefully: they stop accepting, close idle
+// connections and wait for requests in flight, for at most timeout; then
+// the connections still busy are closed.
+func shutdown(servers []*http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("serve: shutdown: %w", err)
+	errs := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() {
+			err := s.Shutdown(ctx)
+			if err != nil {
+				s.Close()
+				err = fmt.Errorf("requests still in flight after %v were cut off: %w", timeout, err)
+			}
+			errs <- err
+		}()
 	}
-	return nil
+	var all []error
+	for range servers {
+		all = append(all, <-errs)
+	}
+	return errors.Join(all...)
 }
 
 func (c *cli) migrate(ctx context.Context) error {

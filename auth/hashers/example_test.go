@@ -59,3 +59,10 @@ func ExampleDjangoDefaults() {
 	fmt.Println(hashers.Django51.PBKDF2Iterations())
 	// Output: pbkdf2_sha256 pbkdf2_sha1 argon2 bcrypt_sha256 scrypt 870000
 }
+
+func ExampleHashers_Stats() {
+	h := &hashers.Hashers{MaxConcurrent: 4}
+	s := h.Stats()
+	fmt.Println(s.Queued, s.Running, s.Capacity)
+	// Output: 0 0 4
+}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -168,6 +169,7 @@ type Hashers struct {
 	list     []Hasher
 	byName   map[string]Hasher
 	slots    chan struct{}
+	waiting  atomic.Int64 // calls queued for a slot (Stats)
 	maxWait  time.Duration
 	retryFor time.Duration
 }
@@ -266,6 +268,8 @@ func (h *Hashers) acquire(ctx context.Context) (release func(), err error) {
 	if h.maxWait < 0 {
 		return nil, &BusyError{RetryAfter: h.retryFor}
 	}
+	h.waiting.Add(1)
+	defer h.waiting.Add(-1)
 	timer := time.NewTimer(h.maxWait)
 	defer timer.Stop()
 	select {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dmr-go/dmr"
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/health"
 	"github.com/dmr-go/dmr/manage"
 	"github.com/dmr-go/dmr/security"
 	"github.com/dmr-go/dmr/security/sessionauth"
@@ -123,5 +124,14 @@ func routes(mux *http.ServeMux, env *manage.Env, api *dmr.API) error {
 		return err
 	}
 	mux.Handle("/docs/", docs)
+	// Probes for a load balancer or orchestrator, outside /api/: /healthz
+	// (the process answers) and /readyz (the database, and Redis when used,
+	// answer within 2 s; else 503 naming them).
+	ready, err := health.Ready(health.ReadyOptions{Checks: env.HealthChecks(), Logger: env.Logger})
+	if err != nil {
+		return err
+	}
+	mux.Handle("GET /healthz", health.Live())
+	mux.Handle("GET /readyz", ready)
 	return nil
 }
