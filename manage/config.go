@@ -26,6 +26,7 @@ const (
 	EnvAuthCacheTTL       = "DMR_AUTH_CACHE_TTL"
 	EnvDjangoVersion      = "DMR_DJANGO_VERSION"
 	EnvDocsAssets         = "DMR_DOCS_ASSETS"
+	EnvDBTimeout          = "DMR_DB_TIMEOUT"
 )
 
 // Defaults of the configuration.
@@ -33,6 +34,8 @@ const (
 	DefaultDatabaseURL = "sqlite:dmr.sqlite3"
 	DefaultRedisURL    = "redis://127.0.0.1:6379/0"
 	DefaultAddr        = "127.0.0.1:8000"
+	// DefaultDBTimeout bounds one store operation (Config.DBTimeout).
+	DefaultDBTimeout = 5 * time.Second
 )
 
 // StoreKind names a session store, as Django's SESSION_ENGINE does.
@@ -98,6 +101,11 @@ type Config struct {
 	// swagger-ui-dist files, served by the docs page instead of the CDN
 	// (dmr.DocsOptions.AssetsDir), for machines without internet access.
 	DocsAssetsDir string
+	// DBTimeout bounds one store operation (a session load or save, a user
+	// load, the login's and logout's store calls) through its context: a
+	// store that is down, locked or frozen answers 503 with Retry-After
+	// within it. Zero means DefaultDBTimeout (5 s).
+	DBTimeout time.Duration
 }
 
 // ConfigFromEnv reads the configuration from the environment through lookup
@@ -118,6 +126,8 @@ type Config struct {
 //	DMR_DOCS_ASSETS           a directory holding swagger-ui-dist at the pinned version (for example
 //	                          $HOME/.cache/dmr/npm/node_modules/swagger-ui-dist, see scripts/docs-assets.sh):
 //	                          the docs page serves it instead of loading it from the CDN (offline use)
+//	DMR_DB_TIMEOUT            Go duration bounding one store operation (default 5s): a store that is down,
+//	                          locked or frozen answers 503 with Retry-After within it
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -149,6 +159,13 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.AuthCacheTTL = &d
 	}
+	if v := get(EnvDBTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 5s or 500ms", EnvDBTimeout, v)
+		}
+		c.DBTimeout = d
+	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
 		return Config{}, err
@@ -175,6 +192,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RedisURL == "" {
 		c.RedisURL = DefaultRedisURL
+	}
+	if c.DBTimeout == 0 {
+		c.DBTimeout = DefaultDBTimeout
 	}
 }
 
@@ -208,6 +228,9 @@ func (c Config) Validate() error {
 		if _, err := hashers.ParseVersion(c.DjangoVersion); err != nil {
 			return fmt.Errorf("%s=%q: want a Django version such as 4.2 or 5.2", EnvDjangoVersion, c.DjangoVersion)
 		}
+	}
+	if c.DBTimeout < 0 {
+		return fmt.Errorf("%s: negative duration %v", EnvDBTimeout, c.DBTimeout)
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)

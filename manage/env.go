@@ -182,6 +182,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s", EnvRedisURL, redactRedisErr(cfg.RedisURL, err))
 		}
+		redisDefaults(ropts)
 		e.Redis = redis.NewClient(ropts)
 		e.closers = append(e.closers, e.Redis.Close)
 		if mode == online {
@@ -215,6 +216,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	}
 	e.Sessions, err = sessions.NewMiddleware(sessions.Options{
 		Settings: opts.Sessions, Store: e.Store, CookieStore: e.CookieStore, Logger: log,
+		StoreTimeout: cfg.DBTimeout,
 	})
 	if err != nil {
 		return nil, err

@@ -36,6 +36,7 @@ func (e *Env) openUsers(opts Options) error {
 		Users:        e.Users,
 		Hashers:      hs,
 		Logger:       e.Logger,
+		StoreTimeout: e.Config.DBTimeout,
 	})
 	return err
 }

@@ -180,7 +180,7 @@ func (s *Session) loadLocked() {
 	default:
 		s.loadErr = fmt.Errorf("sessions: loading session: %w", err)
 		s.data = &pyjson.Object{}
-		s.m.log.ErrorContext(s.ctx, "session store failed on load", "error", err)
+		s.m.logStoreFailure(s.ctx, "load", err)
 	}
 }
 
