@@ -8,7 +8,8 @@ import (
 
 // Redis client defaults: a Redis that is down or frozen must cost a request
 // at most about RedisTimeout, not go-redis's defaults (5 s dial, 3 s reads,
-// 3 retries with back-off: about 1 s per command against a stopped server).
+// five dials 100 ms apart per connection and 3 command retries with
+// back-off: about 1 s per command against a stopped server).
 // Sessions are small and Redis answers in well under a millisecond, so
 // 100 ms is generous for one command on a healthy server. The URL's own
 // parameters (dial_timeout, read_timeout, write_timeout, pool_timeout,
@@ -22,9 +23,9 @@ const (
 )
 
 // redisDefaults applies the fail-fast defaults to what redis.ParseURL left
-// unset: the timeouts above, and no retries (a retry against a down server
-// only doubles the wait; the session layer answers 503 or, for cached_db,
-// falls back to the database).
+// unset: the timeouts above, one dial per connection attempt and no command
+// retries (a retry against a down server only multiplies the wait; the
+// session layer answers 503 or, for cached_db, falls back to the database).
 func redisDefaults(o *redis.Options) {
 	if o.DialTimeout == 0 {
 		o.DialTimeout = RedisTimeout
@@ -37,6 +38,9 @@ func redisDefaults(o *redis.Options) {
 	}
 	if o.PoolTimeout == 0 {
 		o.PoolTimeout = RedisPoolTimeout
+	}
+	if o.DialerRetries == 0 {
+		o.DialerRetries = 1 // one dial per attempt: go-redis dials 5 times, 100 ms apart, by default
 	}
 	if o.MaxRetries == 0 {
 		o.MaxRetries = -1 // go-redis: 0 means its default of 3; -1 disables retries

@@ -28,7 +28,7 @@ func App() manage.App {
 		Name:        "sessionauth",
 		API:         buildAPI,
 		Routes:      routes,
-		Migrate:     func(ctx context.Context, env *manage.Env) error { return notes{env.DB}.migrate(ctx, env.Dialect) },
+		Migrate:     func(ctx context.Context, env *manage.Env) error { return notes{db: env.DB}.migrate(ctx, env.Dialect) },
 		AutoMigrate: true,
 		// Sessions and users loaded by a request are kept in memory for
 		// 1 s (DMR_AUTH_CACHE_TTL overrides, 0 disables): a logout, password
@@ -77,7 +77,7 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	})
 
 	// GET and POST /api/notes/: the caller's own notes.
-	store := notes{env.DB}
+	store := notes{db: env.DB, timeout: env.Config.DBTimeout}
 	nc := api.Controller(dmr.ControllerConfig{Name: "NotesController", Path: "/notes/", Auth: session})
 	dmr.Get(nc, dmr.Operation{Summary: "List your notes."}, func(ctx context.Context, _ *struct{}) (*[]Note, error) {
 		list, err := store.list(ctx, auth.UserFromContext(ctx).ID)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/sessions/dbstore"
 )
 
@@ -43,8 +45,20 @@ func notesSchema(d dbstore.Dialect) []string {
 	}
 }
 
-// notes keeps notes in the database.
-type notes struct{ db *sql.DB }
+// notes keeps notes in the database. Each query is bounded by timeout
+// (DMR_DB_TIMEOUT) and infrastructure failures answer 503 with Retry-After.
+type notes struct {
+	db      *sql.DB
+	timeout time.Duration
+}
+
+// bound gives one query its deadline.
+func (n notes) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if n.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, n.timeout)
+}
 
 func (n notes) migrate(ctx context.Context, d dbstore.Dialect) error {
 	for _, stmt := range notesSchema(d) {
@@ -56,27 +70,34 @@ func (n notes) migrate(ctx context.Context, d dbstore.Dialect) error {
 }
 
 func (n notes) add(ctx context.Context, userID int64, text string) (*Note, error) {
+	ctx, cancel := n.bound(ctx)
+	defer cancel()
 	note := &Note{Text: text}
 	err := n.db.QueryRowContext(ctx, `INSERT INTO "notes_note" ("user_id", "text") VALUES ($1, $2) RETURNING "id"`, userID, text).Scan(&note.ID)
 	if err != nil {
-		return nil, fmt.Errorf("add note: %w", err)
+		return nil, fmt.Errorf("add note: %w", apierror.MarkUnavailableCtx(ctx, err))
 	}
 	return note, nil
 }
 
 func (n notes) list(ctx context.Context, userID int64) ([]Note, error) {
+	ctx, cancel := n.bound(ctx)
+	defer cancel()
 	rows, err := n.db.QueryContext(ctx, `SELECT "id", "text" FROM "notes_note" WHERE "user_id" = $1 ORDER BY "id"`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list notes: %w", err)
+		return nil, fmt.Errorf("list notes: %w", apierror.MarkUnavailableCtx(ctx, err))
 	}
 	defer rows.Close()
 	out := []Note{}
 	for rows.Next() {
 		var note Note
 		if err := rows.Scan(&note.ID, &note.Text); err != nil {
-			return nil, fmt.Errorf("list notes: %w", err)
+			return nil, fmt.Errorf("list notes: %w", apierror.MarkUnavailableCtx(ctx, err))
 		}
 		out = append(out, note)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list notes: %w", apierror.MarkUnavailableCtx(ctx, err))
+	}
+	return out, nil
 }
