@@ -193,9 +193,14 @@ func (c *Config) setDefaults() {
 	if c.RedisURL == "" {
 		c.RedisURL = DefaultRedisURL
 	}
-	if c.DBTimeout == 0 {
-		c.DBTimeout = DefaultDBTimeout
+}
+
+// StoreTimeout is the effective DBTimeout: DefaultDBTimeout when unset.
+func (c Config) StoreTimeout() time.Duration {
+	if c.DBTimeout <= 0 {
+		return DefaultDBTimeout
 	}
+	return c.DBTimeout
 }
 
 // Validate checks the configuration without touching the network or the disk.

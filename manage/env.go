@@ -216,7 +216,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	}
 	e.Sessions, err = sessions.NewMiddleware(sessions.Options{
 		Settings: opts.Sessions, Store: e.Store, CookieStore: e.CookieStore, Logger: log,
-		StoreTimeout: cfg.DBTimeout,
+		StoreTimeout: cfg.StoreTimeout(),
 	})
 	if err != nil {
 		return nil, err

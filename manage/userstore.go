@@ -36,7 +36,7 @@ func (e *Env) openUsers(opts Options) error {
 		Users:        e.Users,
 		Hashers:      hs,
 		Logger:       e.Logger,
-		StoreTimeout: e.Config.DBTimeout,
+		StoreTimeout: e.Config.StoreTimeout(),
 	})
 	return err
 }

@@ -70,9 +70,9 @@ type Options struct {
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 	// ErrorWriter answers a plain net/http request whose session could not
-	// be committed (see commit.Wrap). The default writes the error's API form
-	// (apierror.As: 400 for ErrInterrupted, 503 with Retry-After for an
-	// unavailable store) or 500, in the default error model (apierror.Write).
+	// be committed (see commit.Wrap). The default, commit.WriteError, writes
+	// the error's API form (400 for ErrInterrupted, 503 with Retry-After for
+	// an unavailable store) or 500, in the default error model.
 	ErrorWriter commit.ErrorWriter
 	// StoreTimeout bounds each store operation (load, create, save, delete)
 	// through its context; zero means no deadline beyond the request's own.
@@ -140,7 +140,7 @@ func NewMiddleware(o Options) (*Middleware, error) {
 		m.now = time.Now
 	}
 	if m.errorWriter == nil {
-		m.errorWriter = defaultErrorWriter
+		m.errorWriter = commit.WriteError
 	}
 	if m.attempts <= 0 {
 		m.attempts = 5
@@ -149,14 +149,6 @@ func NewMiddleware(o Options) (*Middleware, error) {
 		m.store = boundedStore{next: m.store, timeout: o.StoreTimeout}
 	}
 	return m, nil
-}
-
-func defaultErrorWriter(w http.ResponseWriter, r *http.Request, err error) {
-	if ae, ok := apierror.As(err); ok && ae.Status >= 400 && ae.Status <= 599 {
-		apierror.Write(w, ae)
-		return
-	}
-	apierror.Write(w, apierror.New(http.StatusInternalServerError, "Internal server error", apierror.TypeInternalError))
 }
 
 type ctxKey struct{}

@@ -77,7 +77,7 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	})
 
 	// GET and POST /api/notes/: the caller's own notes.
-	store := notes{db: env.DB, timeout: env.Config.DBTimeout}
+	store := notes{db: env.DB, timeout: env.Config.StoreTimeout()}
 	nc := api.Controller(dmr.ControllerConfig{Name: "NotesController", Path: "/notes/", Auth: session})
 	dmr.Get(nc, dmr.Operation{Summary: "List your notes."}, func(ctx context.Context, _ *struct{}) (*[]Note, error) {
 		list, err := store.list(ctx, auth.UserFromContext(ctx).ID)

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/manage"
 )
 
@@ -73,7 +74,10 @@ func sameJSON(t *testing.T, what string, got, want any) {
 //     which Django Modern Rest does not refuse, and its 503 with Retry-After
 //     when the bounded password-hashing pool is saturated;
 //   - the ErrorModel and ErrorDetail schemas have their own descriptions (the
-//     seed's point to Sphinx references of the Python documentation).
+//     seed's point to Sphinx references of the Python documentation);
+//   - session-protected operations document the 503 with Retry-After of a
+//     session or user store that is down or too slow, and the login's 503
+//     covers that too.
 func TestDocumentMatchesSeed(t *testing.T) {
 	doc32, doc31 := exampleDocument(t, manage.Config{})
 	validateDocument(t, doc32)
@@ -98,6 +102,7 @@ func TestDocumentMatchesSeed(t *testing.T) {
 	wantGet := clone(t, dig(protected, "paths", "/api/apicontroller/", "get")).(map[string]any)
 	wantGet["security"] = []any{map[string]any{"django_session": []any{}}}
 	delete(wantGet["responses"].(map[string]any), "403")
+	wantGet["responses"].(map[string]any)["503"] = unavailable503(apierror.UnavailableDescription)
 	sameJSON(t, "GET /api/apicontroller/", dig(got, "paths", "/api/apicontroller/", "get"), wantGet)
 
 	// The login: at /api/auth/, plus the documented foreign-Origin 403.
@@ -107,13 +112,7 @@ func TestDocumentMatchesSeed(t *testing.T) {
 		"description": "Raised when the Origin header names a foreign origin (login CSRF)",
 		"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
 	}
-	wantLogin["responses"].(map[string]any)["503"] = map[string]any{
-		"description": "Raised when password hashing is saturated; retry after the given delay",
-		"headers": map[string]any{"Retry-After": map[string]any{
-			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
-		}},
-		"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
-	}
+	wantLogin["responses"].(map[string]any)["503"] = unavailable503("Raised when password hashing is saturated or a backing store (database, cache) is unavailable; retry after the given delay")
 	sameJSON(t, "POST /api/auth/", dig(got, "paths", "/api/auth/", "post"), wantLogin)
 
 	// Unsafe session-protected operations keep the seed's full requirement
@@ -155,6 +154,17 @@ func TestDocumentCSRFUseSessions(t *testing.T) {
 	// CSRF is still checked (in the session), so the 403 stays on unsafe methods.
 	if d := dig(got, "paths", "/api/notes/", "post", "responses", "403", "description"); d != "Raised when CSRF check failed" {
 		t.Errorf("notes POST 403: %v", d)
+	}
+}
+
+// unavailable503 is the documented 503 with Retry-After.
+func unavailable503(description string) map[string]any {
+	return map[string]any{
+		"description": description,
+		"headers": map[string]any{"Retry-After": map[string]any{
+			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
+		}},
+		"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
 	}
 }
 

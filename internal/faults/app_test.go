@@ -83,7 +83,7 @@ func startApp(t *testing.T, env ...string) *app {
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir,
 		"DMR_SECRET_KEY=fault-injection-secret-key-0123456789abcdefghijklmnop",
 		"DMR_DB_TIMEOUT=" + dbTimeout.String(),
-		"DMR_AUTH_CACHE_TTL=0",    // every request reaches the stores
+		"DMR_AUTH_CACHE_TTL=0",   // every request reaches the stores
 		"DMR_DJANGO_VERSION=3.2", // PBKDF2 with 260,000 iterations: cheaper logins on a busy machine
 		"DMR_DATABASE_URL=sqlite:" + filepath.Join(dir, "dmr.sqlite3"),
 	}, env...)
@@ -242,6 +242,8 @@ type request struct {
 	// other lists the statuses allowed besides 503 (for an endpoint that
 	// does not need the failed store in this configuration).
 	other []int
+	// fresh sends it from a new browser (no cookies), as a login is.
+	fresh bool
 }
 
 // endpoints: a protected GET and POST, the login, the logout, the CSRF
@@ -251,7 +253,7 @@ func endpoints() []request {
 		{name: "protected GET", method: "GET", path: "/api/notes/"},
 		{name: "protected POST", method: "POST", path: "/api/notes/", body: `{"text":"during the fault"}`},
 		{name: "staff GET", method: "GET", path: "/api/staff/"},
-		{name: "login", method: "POST", path: "/api/auth/", body: fmt.Sprintf(`{"username":%q,"password":%q}`, username, password)},
+		{name: "login", method: "POST", path: "/api/auth/", body: fmt.Sprintf(`{"username":%q,"password":%q}`, username, password), fresh: true},
 		{name: "csrf", method: "GET", path: "/api/csrf/", other: []int{200}},
 		{name: "logout", method: "POST", path: "/api/auth/logout/"},
 	}
@@ -268,7 +270,11 @@ func checkUnavailable(t *testing.T, c *client, reqs []request) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			answers[i] = c.clone().do(rq.method, rq.path, rq.body)
+			d := c.clone()
+			if rq.fresh {
+				d = c.a.client()
+			}
+			answers[i] = d.do(rq.method, rq.path, rq.body)
 		}()
 	}
 	wg.Wait()
