@@ -159,14 +159,14 @@ func unavailableLeaf(e error) bool {
 	switch v := e.(type) {
 	case *UnavailableError:
 		return true
-	case net.Error:
-		return true
-	case syscall.Errno:
+	case syscall.Errno: // before net.Error, which every Errno satisfies
 		switch v {
 		case syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED, syscall.EPIPE,
 			syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH:
 			return true
 		}
+	case net.Error:
+		return true
 	case interface{ SQLState() string }:
 		return unavailableSQLState(v.SQLState())
 	case interface{ Code() int }:
