@@ -337,7 +337,9 @@ func (a *Auth) logout(ctx context.Context) error {
 //     session.
 //
 // A session id that is not an integer gives the anonymous user (Django
-// raises an error). Errors are store failures.
+// raises an error). Errors are store failures; those that are
+// infrastructure failures (apierror.IsUnavailable, Options.StoreTimeout
+// passed) are marked apierror.ErrUnavailable: 503 with Retry-After.
 func (a *Auth) GetUser(ctx context.Context) (*User, error) {
 	u, err := a.getUser(ctx)
 	return u, apierror.MarkUnavailable(err)
