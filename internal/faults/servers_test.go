@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -18,7 +19,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
-	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr/internal/testenv"
 )
@@ -275,18 +275,36 @@ func (s *redisServer) start(t *testing.T) {
 	s.p = startProc(s.top, "redis-server", nil, s.dir, nil, s.bin,
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1", "--dir", s.dir,
 		"--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no")
-	c := redis.NewClient(&redis.Options{Addr: s.addr(), MaxRetries: -1})
-	defer c.Close()
 	waitFor(t, 30*time.Second, "redis-server on "+s.addr(), func() error {
 		select {
 		case <-s.p.done:
 			t.Fatalf("redis-server exited:\n%s", s.p.out.String())
 		default:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		return c.Ping(ctx).Err()
+		return redisPing(s.addr())
 	})
+}
+
+// redisPing sends PING over a raw connection (a go-redis client would log
+// each refused dial to stderr while the server starts).
+func redisPing(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
+		return err
+	}
+	buf := make([]byte, 7)
+	if _, err := io.ReadFull(conn, buf); err != nil {
+		return err
+	}
+	if string(buf) != "+PONG\r\n" {
+		return fmt.Errorf("PING answered %q", buf)
+	}
+	return nil
 }
 
 func (s *redisServer) stop(t *testing.T) { s.p.stop(t, syscall.SIGTERM) }
