@@ -188,6 +188,30 @@ func TestCachedDB(t *testing.T) {
 	if n := a.logLines("session cache available again"); n == 0 {
 		t.Errorf("no sign that the cache was used again after Redis came back:\n%s", a.p.out.String())
 	}
+
+	// A frozen Redis: the read timeout, then the database, for every
+	// request, until it thaws.
+	rs.p.signal(t, syscall.SIGSTOP)
+	thawed := false
+	defer func() {
+		if !thawed {
+			rs.p.signal(t, syscall.SIGCONT)
+		}
+	}()
+	for i := range 5 {
+		nt, r := c.addNote(fmt.Sprint("while Redis is frozen ", i))
+		if r.err != nil || r.status != 201 || r.elapsed > bound {
+			t.Fatalf("Redis frozen, POST /api/notes/: %d %s %v after %v; want 201 within %v", r.status, r.body, r.err, r.elapsed, bound)
+		}
+		acked = append(acked, nt)
+	}
+	if r := stale.do("GET", "/api/notes/", ""); r.status != 401 {
+		t.Errorf("the logged-out session answers %d while Redis is frozen, want 401", r.status)
+	}
+	rs.p.signal(t, syscall.SIGCONT)
+	thawed = true
+	recovers(t, "after SIGCONT", time.Now(), okNotes(c))
+	wantNotes(t, c, acked)
 }
 
 // TestSQLiteLock: another connection holds SQLite's write lock. Writes
