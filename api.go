@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/internal/lograte"
 	"github.com/dmr-go/dmr/internal/shape"
 	"github.com/dmr-go/dmr/openapi"
 )
@@ -41,6 +42,8 @@ type API struct {
 	docOnce sync.Once
 	doc     *documents
 	docErr  error
+
+	failures lograte.Limiter // unavailable stores: one record per interval
 }
 
 // New returns an empty API. It panics if cfg is invalid (for example a

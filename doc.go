@@ -75,7 +75,10 @@
 // validation (400, 413), the handler, response validation (422), the commit
 // hooks, then the write. A panic in a handler is logged with log/slog and
 // answered with 500 {"detail":[{"msg":"Internal server error","type":"internal_error"}]};
-// so is any returned error that has no API form.
+// so is any returned error that has no API form, except an infrastructure
+// failure (apierror.IsUnavailable: a store down, locked or past its
+// deadline), which answers 503 with Retry-After and is logged once per
+// interval with a count.
 //
 // # Errors
 //

@@ -3,6 +3,7 @@ package dmr
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"reflect"
 	"runtime/debug"
@@ -86,14 +87,28 @@ func (ep *endpoint) writeError(w http.ResponseWriter, r *http.Request, err error
 		ok = false // an API error must carry an error status
 	}
 	if !ok {
-		ep.api.logger.ErrorContext(r.Context(), "dmr: handler error",
-			"method", ep.method, "path", ep.path, "operation_id", ep.operationID, "error", err.Error())
-		ae = errInternal()
+		ae = ep.api.unexpected(r, "dmr: handler error", err,
+			"method", ep.method, "path", ep.path, "operation_id", ep.operationID)
 	}
 	if ep.validate && !bypassesValidation(ae.Status) && !ep.isDeclared(ae.Status) {
 		ae = errUndeclaredStatus(ae.Status, ep.statuses)
 	}
 	ep.api.writeError(w, r, ep.errModel, ae)
+}
+
+// unexpected is the answer to an error without an API form: 503 with
+// Retry-After when it is an infrastructure failure (apierror.IsUnavailable:
+// a store down, locked or past its deadline), logged at most once per
+// interval; else a logged 500.
+func (a *API) unexpected(r *http.Request, msg string, err error, attrs ...any) *apierror.Error {
+	attrs = append(attrs, "error", err.Error())
+	if apierror.IsUnavailable(err) {
+		a.failures.Log(r.Context(), a.logger, slog.LevelError, msg+": backing service unavailable", attrs...)
+		ae, _ := apierror.As(apierror.Unavailable(err))
+		return ae
+	}
+	a.logger.ErrorContext(r.Context(), msg, attrs...)
+	return errInternal()
 }
 
 // writeError writes e with the error model em, after the commit hooks.
@@ -115,8 +130,7 @@ func (a *API) finish(w http.ResponseWriter, r *http.Request, em *errorModel, sta
 	if err := commit.Run(r.Context(), h, status); err != nil {
 		ae, ok := apierror.As(err)
 		if !ok || ae == nil || ae.Status < 400 || ae.Status > 599 {
-			a.logger.ErrorContext(r.Context(), "dmr: commit hook failed", "error", err.Error())
-			ae = errInternal()
+			ae = a.unexpected(r, "dmr: commit hook failed", err)
 		}
 		for k, v := range ae.Header {
 			h[k] = append(h[k][:0:0], v...)

@@ -1,8 +1,10 @@
 package apierror
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -114,4 +116,30 @@ func As(err error) (*Error, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Write answers e on a plain net/http writer in the default error model,
+// {"detail":[{"msg":…,"loc":…,"type":…}]}, with e's headers. Middlewares that
+// fail outside an API layer (which renders errors with its configured model)
+// use it, so that every failure stays in the error model.
+func Write(w http.ResponseWriter, e *Error) {
+	h := w.Header()
+	for k, v := range e.Header {
+		h[k] = append(h[k][:0:0], v...)
+	}
+	details := e.Details
+	if details == nil {
+		details = []Detail{}
+	}
+	body, err := json.Marshal(struct {
+		Detail []Detail `json:"detail"`
+	}{details})
+	if err != nil { // a Loc element json cannot encode
+		body = []byte(`{"detail":[{"msg":"Internal server error","type":"internal_error"}]}`)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h.Del("Content-Encoding")
+	w.WriteHeader(e.Status)
+	_, _ = w.Write(body)
 }

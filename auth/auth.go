@@ -11,8 +11,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/csrf"
+	"github.com/dmr-go/dmr/internal/lograte"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/signing"
 )
@@ -65,6 +67,14 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives errors of the lazy user load; default slog.Default().
 	Logger *slog.Logger
+	// StoreTimeout bounds each user store operation Auth makes (the current
+	// user's load, the login's lookup and last_login update, password
+	// changes) through its context; zero means no deadline beyond the
+	// request's own. Store errors that are infrastructure failures
+	// (apierror.IsUnavailable, the deadline included) are marked
+	// apierror.ErrUnavailable and answer 503 with Retry-After. A ModelBackend
+	// given its own Users is not bounded.
+	StoreTimeout time.Duration
 }
 
 // Auth is Django's django.contrib.auth for net/http: authenticate, login,
@@ -75,12 +85,14 @@ type Auth struct {
 	hashKey    *signing.SaltedHMACKey // the session auth hash under keys[0]
 	legacy32   bool
 	users      UserStore
+	storeUsers UserStore // users with StoreTimeout and failure marking
 	hashers    *hashers.Hashers
 	backends   []Backend
 	byPath     map[string]Backend
 	rotateCSRF func(ctx context.Context) error
 	now        func() time.Time
 	log        *slog.Logger
+	failures   lograte.Limiter // store failures: one record per interval
 }
 
 // New validates o and returns an Auth.
@@ -98,6 +110,9 @@ func New(o Options) (*Auth, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	a.hashKey = hk
+	if a.users != nil {
+		a.storeUsers = boundedUsers{next: a.users, timeout: o.StoreTimeout}
+	}
 	if a.hashers == nil {
 		a.hashers = &hashers.Hashers{}
 	}
@@ -117,7 +132,7 @@ func New(o Options) (*Auth, error) {
 		}
 		if mb, ok := b.(*ModelBackend); ok {
 			if mb.Users == nil {
-				mb.Users = a.users
+				mb.Users = a.storeUsers
 			}
 			if mb.Hashers == nil {
 				mb.Hashers = a.hashers
@@ -168,7 +183,7 @@ func (a *Auth) Authenticate(ctx context.Context, creds Credentials) (*User, erro
 	for _, b := range a.backends {
 		u, err := b.Authenticate(ctx, creds)
 		if err != nil {
-			return nil, err
+			return nil, apierror.MarkUnavailable(err)
 		}
 		if u != nil {
 			u.Backend = b.Path()
@@ -239,6 +254,10 @@ func sessionUserID(s *sessions.Session) (string, bool) {
 //  3. The request's current user becomes u, the CSRF secret is rotated, and
 //     last_login is updated (in the store and in u).
 func (a *Auth) Login(ctx context.Context, u *User) error {
+	return apierror.MarkUnavailable(a.login(ctx, u))
+}
+
+func (a *Auth) login(ctx context.Context, u *User) error {
 	if !u.IsAuthenticated() {
 		return errors.New("auth: Login needs a stored user")
 	}
@@ -279,7 +298,7 @@ func (a *Auth) Login(ctx context.Context, u *User) error {
 	}
 	now := a.now()
 	if a.users != nil {
-		if err := a.users.UpdateLastLogin(ctx, u.ID, now); err != nil {
+		if err := a.storeUsers.UpdateLastLogin(ctx, u.ID, now); err != nil {
 			return fmt.Errorf("auth: login: update last_login: %w", err)
 		}
 	}
@@ -291,6 +310,10 @@ func (a *Auth) Login(ctx context.Context, u *User) error {
 // are deleted and the response deletes the cookie. The request's current
 // user becomes anonymous. The CSRF secret is not rotated (as in Django).
 func (a *Auth) Logout(ctx context.Context) error {
+	return apierror.MarkUnavailable(a.logout(ctx))
+}
+
+func (a *Auth) logout(ctx context.Context) error {
 	s, err := sessionFrom(ctx)
 	if err != nil {
 		return err
@@ -316,8 +339,16 @@ func (a *Auth) Logout(ctx context.Context) error {
 //     session.
 //
 // A session user id that does not fit the user model's primary key gives
-// the anonymous user (Django raises an error). Errors are store failures.
+// the anonymous user (Django raises an error). Errors are store failures;
+// those that are infrastructure failures (apierror.IsUnavailable,
+// Options.StoreTimeout passed) are marked apierror.ErrUnavailable: 503 with
+// Retry-After.
 func (a *Auth) GetUser(ctx context.Context) (*User, error) {
+	u, err := a.getUser(ctx)
+	return u, apierror.MarkUnavailable(err)
+}
+
+func (a *Auth) getUser(ctx context.Context) (*User, error) {
 	s, err := sessionFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -403,7 +434,7 @@ func (a *Auth) SetPassword(ctx context.Context, u *User, password string) error 
 	if err != nil {
 		return err
 	}
-	if err := a.users.SetPassword(ctx, u.ID, enc); err != nil {
+	if err := a.storeUsers.SetPassword(ctx, u.ID, enc); err != nil {
 		return fmt.Errorf("auth: set password: %w", err)
 	}
 	u.Password = enc

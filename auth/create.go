@@ -56,7 +56,7 @@ func (a *Auth) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 		}
 		u.Password = enc
 	}
-	if err := a.users.CreateUser(ctx, u); err != nil {
+	if err := a.storeUsers.CreateUser(ctx, u); err != nil {
 		return nil, fmt.Errorf("auth: create user: %w", err)
 	}
 	return u, nil

@@ -55,6 +55,16 @@
 // takes effect here within the TTL; those made through this process (through
 // the UserCache) take effect immediately.
 //
+// # Store failures and deadlines
+//
+// Options.StoreTimeout bounds each user store operation Auth makes (the
+// current user's load, the login's lookup and last_login update, password
+// changes) through its context. GetUser, Authenticate, Login and Logout mark
+// infrastructure failures (apierror.IsUnavailable: a refused connection, a
+// lock, the deadline) as apierror.ErrUnavailable, which answers 503 with
+// Retry-After; a failed current-user load is logged once per interval with
+// a count, not once per request.
+//
 // # Differences from Django
 //
 //   - Authenticate returns the backend's permission-denied error (and any

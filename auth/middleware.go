@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sync"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/sessions"
 )
 
@@ -36,7 +37,7 @@ func (st *userState) get(ctx context.Context) (*User, error) {
 		st.user, st.err = st.a.GetUser(ctx)
 		st.done = true
 		if st.err != nil {
-			st.a.log.ErrorContext(ctx, "auth: loading the current user failed", "err", st.err)
+			st.a.logLoadFailure(ctx, st.err)
 		}
 	}
 	return st.user, st.err
@@ -71,7 +72,7 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sessions.FromContext(r.Context()) == nil {
 			a.log.ErrorContext(r.Context(), ErrNoSession.Error())
-			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+			apierror.Write(w, apierror.New(http.StatusInternalServerError, "Internal server error", apierror.TypeInternalError))
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(a.WithUser(r.Context())))

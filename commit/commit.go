@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"sync"
+
+	"github.com/dmr-go/dmr/apierror"
 )
 
 // Func writes a middleware's per-request state out. h is the response header about
@@ -93,8 +95,8 @@ type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
 // and it implements Unwrap so http.ResponseController reaches the underlying
 // writer's Flush, Hijack, SetReadDeadline and so on.
 //
-// When a commit func fails, onErr (or a plain 500 when nil) answers instead of
-// the handler, and whatever the handler writes afterwards is discarded.
+// When a commit func fails, onErr (or [WriteError] when nil) answers instead
+// of the handler, and whatever the handler writes afterwards is discarded.
 //
 // If the request already carries a wrapper from an outer middleware, Wrap
 // returns w unchanged.
@@ -136,7 +138,7 @@ func (w *ResponseWriter) WriteHeader(status int) {
 		if w.onErr != nil {
 			w.onErr(w.rw, w.req, err)
 		} else {
-			http.Error(w.rw, "Internal Server Error", http.StatusInternalServerError)
+			WriteError(w.rw, w.req, err)
 		}
 		return
 	}
@@ -183,6 +185,24 @@ func (w *ResponseWriter) Finish() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
+}
+
+// WriteError is the default [ErrorWriter]: err's API form (apierror.As: an
+// interrupted session's 400, an unavailable store's 503 with Retry-After…),
+// else a 503 for an infrastructure failure (apierror.IsUnavailable), else a
+// 500, always in the default error model (apierror.Write), never as plain
+// text.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if ae, ok := apierror.As(err); ok && ae != nil && ae.Status >= 400 && ae.Status <= 599 {
+		apierror.Write(w, ae)
+		return
+	}
+	if apierror.IsUnavailable(err) {
+		ae, _ := apierror.As(apierror.Unavailable(err))
+		apierror.Write(w, ae)
+		return
+	}
+	apierror.Write(w, apierror.New(http.StatusInternalServerError, "Internal server error", apierror.TypeInternalError))
 }
 
 // LogLate logs, at error level, a change to per-request state made after the

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/commit"
 )
 
@@ -172,4 +173,32 @@ func ExampleRun() {
 	}
 	fmt.Println(h.Get("X-Status-Seen"))
 	// Output: 201
+}
+
+// TestWrapDefaultErrorWriter: a failing commit under a wrapper without an
+// ErrorWriter answers in the error model: the error's API form, 503 for an
+// unavailable store, else 500, never plain text.
+func TestWrapDefaultErrorWriter(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    error
+		status int
+		body   string
+	}{
+		{"api form", apierror.New(http.StatusBadRequest, "Interrupted", ""), 400, `{"detail":[{"msg":"Interrupted"}]}`},
+		{"unavailable", fmt.Errorf("save: %w", context.DeadlineExceeded), 503,
+			`{"detail":[{"msg":"Service temporarily unavailable, please retry later","type":"unavailable"}]}`},
+		{"other", errors.New("boom"), 500, `{"detail":[{"msg":"Internal server error","type":"internal_error"}]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r = commit.Register(r, func(context.Context, http.Header, int) error { return tc.err })
+			rec := httptest.NewRecorder()
+			w := commit.Wrap(rec, r, nil)
+			_, _ = w.Write([]byte("handler body"))
+			if rec.Code != tc.status || rec.Header().Get("Content-Type") != "application/json" || rec.Body.String() != tc.body {
+				t.Fatalf("%d %q %s", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
+			}
+		})
+	}
 }

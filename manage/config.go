@@ -40,6 +40,7 @@ const (
 	EnvBodyTimeout            = "DMR_BODY_TIMEOUT"
 	EnvMetricsAddr            = "DMR_METRICS_ADDR"
 	EnvPProf                  = "DMR_PPROF"
+	EnvDBTimeout              = "DMR_DB_TIMEOUT"
 )
 
 // Defaults of the configuration.
@@ -47,6 +48,8 @@ const (
 	DefaultDatabaseURL = "sqlite:dmr.sqlite3"
 	DefaultRedisURL    = "redis://127.0.0.1:6379/0"
 	DefaultAddr        = "127.0.0.1:8000"
+	// DefaultDBTimeout bounds one store operation (Config.DBTimeout).
+	DefaultDBTimeout = 5 * time.Second
 )
 
 // StoreKind names a session store, as Django's SESSION_ENGINE does.
@@ -157,6 +160,12 @@ type Config struct {
 	// PProf adds the runtime profiles (/debug/pprof/) to the metrics
 	// address. It requires MetricsAddr.
 	PProf bool
+
+	// DBTimeout bounds one store operation (a session load or save, a user
+	// load, the login's and logout's store calls) through its context: a
+	// store that is down, locked or frozen answers 503 with Retry-After
+	// within it. Zero means DefaultDBTimeout (5 s).
+	DBTimeout time.Duration
 }
 
 // UserModel is the configured user model.
@@ -201,6 +210,8 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_BODY_TIMEOUT          Go duration (default 30s): a request body arriving slower is cut off with 408
 //	DMR_METRICS_ADDR          HOST:PORT serving Prometheus metrics at /metrics (default: off); keep it private
 //	DMR_PPROF                 1/true adds /debug/pprof/ profiles to DMR_METRICS_ADDR (default false)
+//	DMR_DB_TIMEOUT            Go duration bounding one store operation (default 5s): a store that is down,
+//	                          locked or frozen answers 503 with Retry-After within it
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -278,6 +289,13 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		}
 		c.PProf = b
 	}
+	if v := get(EnvDBTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 5s or 500ms", EnvDBTimeout, v)
+		}
+		c.DBTimeout = d
+	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
 		return Config{}, err
@@ -305,6 +323,14 @@ func (c *Config) setDefaults() {
 	if c.RedisURL == "" {
 		c.RedisURL = DefaultRedisURL
 	}
+}
+
+// StoreTimeout is the effective DBTimeout: DefaultDBTimeout when unset.
+func (c Config) StoreTimeout() time.Duration {
+	if c.DBTimeout <= 0 {
+		return DefaultDBTimeout
+	}
+	return c.DBTimeout
 }
 
 // Validate checks the configuration without touching the network or the disk.
@@ -344,6 +370,9 @@ func (c Config) Validate() error {
 	}
 	if c.LoginCoolOff < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvLoginCoolOff, c.LoginCoolOff)
+	}
+	if c.DBTimeout < 0 {
+		return fmt.Errorf("%s: negative duration %v", EnvDBTimeout, c.DBTimeout)
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func lookupMap(m map[string]string) func(string) (string, bool) {
@@ -65,6 +67,10 @@ func TestConfigFromEnv(t *testing.T) {
 		{name: "bad login limit", env: map[string]string{EnvLoginFailureLimit: "-2"}, wantErr: `DMR_LOGIN_FAILURE_LIMIT="-2"`},
 		{name: "bad login IP limit", env: map[string]string{EnvLoginIPFailureLimit: "many"}, wantErr: `DMR_LOGIN_IP_FAILURE_LIMIT="many"`},
 		{name: "bad cool-off", env: map[string]string{EnvLoginCoolOff: "10ms"}, wantErr: `DMR_LOGIN_COOLOFF="10ms"`},
+		{name: "db timeout", env: map[string]string{EnvDBTimeout: "750ms"},
+			want: Config{DatabaseURL: DefaultDatabaseURL, SessionStore: StoreDB, RedisURL: DefaultRedisURL, DBTimeout: 750 * time.Millisecond}},
+		{name: "bad db timeout", env: map[string]string{EnvDBTimeout: "5"}, wantErr: `DMR_DB_TIMEOUT="5"`},
+		{name: "zero db timeout", env: map[string]string{EnvDBTimeout: "0s"}, wantErr: `DMR_DB_TIMEOUT="0s": want a positive duration`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,6 +88,36 @@ func TestConfigFromEnv(t *testing.T) {
 				t.Fatalf("got  %+v\nwant %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestStoreTimeout(t *testing.T) {
+	if got := (Config{}).StoreTimeout(); got != DefaultDBTimeout || got > 5*time.Second {
+		t.Fatalf("default store timeout %v, want DefaultDBTimeout (at most 5s)", got)
+	}
+	if got := (Config{DBTimeout: time.Second}).StoreTimeout(); got != time.Second {
+		t.Fatalf("StoreTimeout = %v, want 1s", got)
+	}
+}
+
+func TestRedisDefaults(t *testing.T) {
+	o, err := redis.ParseURL("redis://127.0.0.1:6379/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisDefaults(o)
+	if o.DialTimeout != RedisTimeout || o.ReadTimeout != RedisTimeout || o.WriteTimeout != RedisTimeout ||
+		o.PoolTimeout != RedisPoolTimeout || o.MaxRetries != -1 || o.DialerRetries != 1 {
+		t.Fatalf("fail-fast defaults not applied: %+v", o)
+	}
+	// The URL's own parameters win.
+	o, err = redis.ParseURL("redis://127.0.0.1:6379/0?dial_timeout=2s&read_timeout=1s&max_retries=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisDefaults(o)
+	if o.DialTimeout != 2*time.Second || o.ReadTimeout != time.Second || o.MaxRetries != 2 || o.WriteTimeout != RedisTimeout {
+		t.Fatalf("URL parameters overridden: %+v", o)
 	}
 }
 

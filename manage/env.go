@@ -164,7 +164,10 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	}()
 
 	// Lazy: no I/O here; the ping below is the online check.
-	db, err := sqldb.Open(ctx, cfg.DatabaseURL, sqldb.Options{Lazy: true})
+	// DMR_DB_TIMEOUT bounds each operation, the wait for a pool connection
+	// included (and, unless the URL says otherwise, PostgreSQL's
+	// statement_timeout and MySQL's read/write timeouts).
+	db, err := sqldb.Open(ctx, cfg.DatabaseURL, sqldb.Options{Lazy: true, Timeout: cfg.StoreTimeout()})
 	if err != nil {
 		return nil, err
 	}
@@ -205,6 +208,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s", EnvRedisURL, redactRedisErr(cfg.RedisURL, err))
 		}
+		redisDefaults(ropts)
 		e.Redis = redis.NewClient(ropts)
 		e.closers = append(e.closers, e.Redis.Close)
 		if mode == online {
@@ -239,6 +243,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	}
 	e.Sessions, err = sessions.NewMiddleware(sessions.Options{
 		Settings: opts.Sessions, Store: e.Store, CookieStore: e.CookieStore, Logger: log,
+		StoreTimeout: cfg.StoreTimeout(),
 	})
 	if err != nil {
 		return nil, err

@@ -72,3 +72,26 @@ func FuzzValidateUsername(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDBTimeout: DMR_DB_TIMEOUT is a positive duration or an error naming
+// the variable; the effective store timeout is always positive.
+func FuzzDBTimeout(f *testing.F) {
+	for _, s := range []string{"5s", "750ms", " 2s ", "0", "0s", "-1s", "5", "1h2m", "abc", "", "9223372036854775807ns", "1e3s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		cfg, err := ConfigFromEnv(lookupMap(map[string]string{EnvDBTimeout: v}))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), EnvDBTimeout) {
+				t.Fatalf("error %q does not name %s", err, EnvDBTimeout)
+			}
+			return
+		}
+		if cfg.StoreTimeout() <= 0 {
+			t.Fatalf("store timeout %v for %q", cfg.StoreTimeout(), v)
+		}
+		if strings.TrimSpace(v) != "" && cfg.DBTimeout <= 0 {
+			t.Fatalf("%q accepted as %v", v, cfg.DBTimeout)
+		}
+	})
+}

@@ -94,6 +94,7 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 		Hashers:      hs,
 		Backends:     backends,
 		Logger:       e.Logger,
+		StoreTimeout: e.Config.StoreTimeout(),
 	})
 	return err
 }

@@ -92,6 +92,17 @@ func NotAuthenticatedResponse() Response {
 	return Response{Status: http.StatusUnauthorized, Description: NotAuthenticatedDescription}
 }
 
+// UnavailableResponse is the 503 of an auth that loads state from a store
+// (a session, a user): the store is down, unreachable or slower than its
+// deadline (apierror.ErrUnavailable), and the answer carries Retry-After.
+func UnavailableResponse() Response {
+	return Response{
+		Status:      http.StatusServiceUnavailable,
+		Description: apierror.UnavailableDescription,
+		Headers:     []Header{{Name: "Retry-After", Description: "Seconds to wait before retrying.", Required: true}},
+	}
+}
+
 // ErrNotAuthenticated is the error an [Auth] returns to fail with 401
 // {"detail":[{"msg":"Not authenticated","type":"security"}]}. It is also what
 // the endpoint answers when no auth accepted the request.

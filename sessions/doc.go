@@ -53,9 +53,21 @@
 // values that cannot be a key (not 8–40 characters of [a-z0-9]) are ignored
 // with a warning, without asking the store. A store error while loading is
 // not treated as an empty session: the session reads as empty, but the
-// commit refuses to save and returns the error (a 500), so stored data is
-// never overwritten because a database hiccupped. Session.Load and
-// Session.Err expose it to handlers that want to check.
+// commit refuses to save and returns the error, so stored data is never
+// overwritten because a database hiccupped. Session.Load and Session.Err
+// expose it to handlers that want to check.
+//
+// # Store failures and deadlines
+//
+// Options.StoreTimeout gives every store operation (load, create, save,
+// delete) its own deadline through its context. Store errors that are
+// infrastructure failures — apierror.IsUnavailable: a refused or reset
+// connection, SQLITE_BUSY, a PostgreSQL connection error, the deadline
+// itself — are marked apierror.ErrUnavailable, so they answer 503 with
+// Retry-After in the error model (an API layer renders them; plain handlers
+// get commit.WriteError) instead of 500. Other store errors stay 500s. A
+// burst of failures is logged once per interval with a count, not once per
+// request.
 //
 // CycleKey (login) and Flush (logout) follow Django: Flush deletes the
 // stored session at once; CycleKey picks the new key at once but stores it

@@ -12,6 +12,7 @@ import (
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/commit"
 	"github.com/dmr-go/dmr/internal/pycompat"
+	"github.com/dmr-go/dmr/internal/lograte"
 	"github.com/dmr-go/dmr/pyjson"
 )
 
@@ -69,10 +70,17 @@ type Options struct {
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 	// ErrorWriter answers a plain net/http request whose session could not
-	// be committed (see commit.Wrap). The default writes the status of an
-	// apierror.Coder error (400 for ErrInterrupted) or 500, with a plain-text
-	// message.
+	// be committed (see commit.Wrap). The default, commit.WriteError, writes
+	// the error's API form (400 for ErrInterrupted, 503 with Retry-After for
+	// an unavailable store) or 500, in the default error model.
 	ErrorWriter commit.ErrorWriter
+	// StoreTimeout bounds each store operation (load, create, save, delete)
+	// through its context; zero means no deadline beyond the request's own.
+	// Store errors that are infrastructure failures (apierror.IsUnavailable,
+	// the deadline included) are marked apierror.ErrUnavailable: they answer
+	// 503 with Retry-After. Applications set it (package manage: DMR_DB_TIMEOUT,
+	// 5 s by default).
+	StoreTimeout time.Duration
 	// MaxSaveAttempts bounds the save retries after compare-and-swap
 	// conflicts; default 5.
 	MaxSaveAttempts int
@@ -90,6 +98,7 @@ type Middleware struct {
 	now         func() time.Time
 	errorWriter commit.ErrorWriter
 	attempts    int
+	failures    lograte.Limiter // store failures: one record per interval
 }
 
 // NewMiddleware validates o and returns a Middleware.
@@ -131,20 +140,15 @@ func NewMiddleware(o Options) (*Middleware, error) {
 		m.now = time.Now
 	}
 	if m.errorWriter == nil {
-		m.errorWriter = defaultErrorWriter
+		m.errorWriter = commit.WriteError
 	}
 	if m.attempts <= 0 {
 		m.attempts = 5
 	}
-	return m, nil
-}
-
-func defaultErrorWriter(w http.ResponseWriter, r *http.Request, err error) {
-	if ae, ok := apierror.As(err); ok && len(ae.Details) > 0 {
-		http.Error(w, ae.Details[0].Msg, ae.Status)
-		return
+	if m.store != nil {
+		m.store = boundedStore{next: m.store, timeout: o.StoreTimeout}
 	}
-	http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+	return m, nil
 }
 
 type ctxKey struct{}
@@ -221,6 +225,10 @@ func CookieValue(h http.Header, name string) (value string, ok bool) {
 // A session whose store delete vanished under it returns an *InterruptedError
 // (400). A failed load returns its error without saving. Commit runs once;
 // later calls return nil.
+//
+// Store failures that are infrastructure failures are marked
+// apierror.ErrUnavailable (503 with Retry-After) and logged at most once per
+// interval.
 func (s *Session) Commit(ctx context.Context, h http.Header, status int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -228,6 +236,14 @@ func (s *Session) Commit(ctx context.Context, h http.Header, status int) error {
 		return nil
 	}
 	s.committed = true
+	err := s.commitLocked(ctx, h, status)
+	if err != nil && err != s.loadErr && errors.Is(err, apierror.ErrUnavailable) {
+		s.m.logStoreFailure(ctx, "save", err)
+	}
+	return err
+}
+
+func (s *Session) commitLocked(ctx context.Context, h http.Header, status int) error {
 	m := s.m
 	if s.loadErr != nil {
 		if status >= 500 {

@@ -118,8 +118,9 @@ type op struct {
 // failed load (a database error, not a missing or expired session, which
 // simply gives an empty session with no key) makes the session read as empty
 // and is remembered: Load and Err return it, and the commit refuses to save
-// or touch the cookie and returns it, so the response becomes an error (500)
-// instead of overwriting the stored session with an empty one.
+// or touch the cookie and returns it, so the response becomes an error (503
+// when the store is unavailable, else 500) instead of overwriting the stored
+// session with an empty one.
 type Session struct {
 	m   *Middleware
 	ctx context.Context
@@ -181,7 +182,7 @@ func (s *Session) loadLocked() {
 	default:
 		s.loadErr = fmt.Errorf("sessions: loading session: %w", err)
 		s.data = &pyjson.Object{}
-		s.m.log.ErrorContext(s.ctx, "session store failed on load", "error", err)
+		s.m.logStoreFailure(s.ctx, "load", err)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/manage"
 )
 
@@ -77,7 +78,10 @@ func sameJSON(t *testing.T, what string, got, want any) {
 //     when the bounded password-hashing pool is saturated, and its 429 with
 //     Retry-After from the failed-login throttle;
 //   - the ErrorModel and ErrorDetail schemas have their own descriptions (the
-//     seed's point to Sphinx references of the Python documentation).
+//     seed's point to Sphinx references of the Python documentation);
+//   - session-protected operations document the 503 with Retry-After of a
+//     session or user store that is down or too slow, and the login's 503
+//     covers that too.
 func TestDocumentMatchesSeed(t *testing.T) {
 	doc32, doc31 := exampleDocument(t, manage.Config{})
 	validateDocument(t, doc32)
@@ -102,6 +106,7 @@ func TestDocumentMatchesSeed(t *testing.T) {
 	wantGet := clone(t, dig(protected, "paths", "/api/apicontroller/", "get")).(map[string]any)
 	wantGet["security"] = []any{map[string]any{"django_session": []any{}}}
 	delete(wantGet["responses"].(map[string]any), "403")
+	wantGet["responses"].(map[string]any)["503"] = unavailable503(apierror.UnavailableDescription)
 	sameJSON(t, "GET /api/apicontroller/", dig(got, "paths", "/api/apicontroller/", "get"), wantGet)
 
 	// The login: at /api/auth/, plus the documented foreign-Origin 403.
@@ -111,13 +116,7 @@ func TestDocumentMatchesSeed(t *testing.T) {
 		"description": "Raised when the Origin header names a foreign origin (login CSRF)",
 		"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
 	}
-	wantLogin["responses"].(map[string]any)["503"] = map[string]any{
-		"description": "Raised when password hashing is saturated; retry after the given delay",
-		"headers": map[string]any{"Retry-After": map[string]any{
-			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
-		}},
-		"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
-	}
+	wantLogin["responses"].(map[string]any)["503"] = unavailable503("Raised when password hashing is saturated or a backing store (database, cache) is unavailable; retry after the given delay")
 	// The login's cookies: one Set-Cookie header naming both, since the seed's
 	// "Set-Cookie: <name>" keys are not header names (ogen refuses them,
 	// Prism flags them); dmr.Config.NamedSetCookieKeys writes the seed's form.
@@ -175,6 +174,17 @@ func TestDocumentCSRFUseSessions(t *testing.T) {
 	// CSRF is still checked (in the session), so the 403 stays on unsafe methods.
 	if d := dig(got, "paths", "/api/notes/", "post", "responses", "403", "description"); d != "Raised when CSRF check failed" {
 		t.Errorf("notes POST 403: %v", d)
+	}
+}
+
+// unavailable503 is the documented 503 with Retry-After.
+func unavailable503(description string) map[string]any {
+	return map[string]any{
+		"description": description,
+		"headers": map[string]any{"Retry-After": map[string]any{
+			"description": "Seconds to wait before retrying.", "required": true, "schema": map[string]any{"type": "string"},
+		}},
+		"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorModel"}}},
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/sqldb"
 )
@@ -91,7 +92,7 @@ func (n notes) add(ctx context.Context, id string, text string) (*Note, error) {
 	note.ID, err = d.InsertID(ctx, n.db.Write,
 		`INSERT INTO `+d.Quote(notesTable)+` (`+d.Quote("user_id")+`, `+d.Quote("text")+`) VALUES (?, ?)`, "id", userID, text)
 	if err != nil {
-		return nil, fmt.Errorf("add note: %w", err)
+		return nil, fmt.Errorf("add note: %w", apierror.MarkUnavailableCtx(ctx, err))
 	}
 	return note, nil
 }
@@ -107,16 +108,19 @@ func (n notes) list(ctx context.Context, id string) ([]Note, error) {
 	rows, err := n.db.Read.QueryContext(ctx, d.Rebind(`SELECT `+d.Quote("id")+`, `+d.Quote("text")+` FROM `+d.Quote(notesTable)+
 		` WHERE `+d.Quote("user_id")+` = ? ORDER BY `+d.Quote("id")), userID)
 	if err != nil {
-		return nil, fmt.Errorf("list notes: %w", err)
+		return nil, fmt.Errorf("list notes: %w", apierror.MarkUnavailableCtx(ctx, err))
 	}
 	defer rows.Close()
 	out := []Note{}
 	for rows.Next() {
 		var note Note
 		if err := rows.Scan(&note.ID, &note.Text); err != nil {
-			return nil, fmt.Errorf("list notes: %w", err)
+			return nil, fmt.Errorf("list notes: %w", apierror.MarkUnavailableCtx(ctx, err))
 		}
 		out = append(out, note)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list notes: %w", apierror.MarkUnavailableCtx(ctx, err))
+	}
+	return out, nil
 }

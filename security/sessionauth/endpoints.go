@@ -84,6 +84,11 @@ type Throttle interface {
 	Succeeded(ctx context.Context, ip netip.Addr, username string) error
 }
 
+// LoginUnavailableDescription documents the login's 503: password hashing
+// is saturated (BusyDescription), or a store the login needs (users,
+// sessions) is down, unreachable or too slow (apierror.ErrUnavailable).
+const LoginUnavailableDescription = "Raised when password hashing is saturated or a backing store (database, cache) is unavailable; retry after the given delay"
+
 // LoginOptions configures [RegisterLogin]. Auth and CSRF are required.
 type LoginOptions[P, R any] struct {
 	// Auth authenticates the credentials and logs the user in.
@@ -174,7 +179,7 @@ func RegisterLogin[P, R any](api *dmr.API, o LoginOptions[P, R]) (*dmr.Controlle
 	op.Responses = []dmr.Response{
 		{Status: http.StatusUnauthorized},
 		{Status: http.StatusForbidden, Description: OriginFailedDescription},
-		{Status: http.StatusServiceUnavailable, Description: BusyDescription,
+		{Status: http.StatusServiceUnavailable, Description: LoginUnavailableDescription,
 			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}},
 	}
 	if o.Throttle != nil {
@@ -350,6 +355,10 @@ func RegisterCSRF(api *dmr.API, o CSRFOptions) (c *dmr.Controller, err error) {
 	if !o.CSRF.UseSessions() {
 		op.Cookies = append(op.Cookies, dmr.Cookie{Name: o.CSRF.CookieName(), Description: "CSRF protection.", SetElsewhere: true})
 	}
+	// The token comes from the session under CSRF_USE_SESSIONS, and the
+	// session may have to be saved: a store that is down answers 503.
+	op.Responses = append(op.Responses, dmr.Response{Status: http.StatusServiceUnavailable, Description: apierror.UnavailableDescription,
+		Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
 	defer func() {
 		if p := recover(); p != nil {
 			c, err = nil, fmt.Errorf("sessionauth: registering the CSRF endpoint: %v", p)

@@ -139,7 +139,9 @@ func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 	ctx := r.Context()
 	u, err := auth.CurrentUser(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("sessionauth: loading the current user: %w", err)
+		// A store that is down or too slow is marked apierror.ErrUnavailable
+		// by package auth: 503 with Retry-After.
+		return nil, fmt.Errorf("sessionauth: loading the current user: %w", apierror.MarkUnavailable(err))
 	}
 	if !u.IsAuthenticated() || !u.IsActive {
 		return nil, nil
@@ -160,7 +162,7 @@ func (a *Auth) Describe(op security.Operation) security.Description {
 			a.scheme: {Type: "apiKey", Description: SchemeDescription, Name: a.cookie, In: "cookie"},
 		},
 		Requirement: openapi.SecurityRequirement{a.scheme: []string{}},
-		Responses:   []security.Response{security.NotAuthenticatedResponse()},
+		Responses:   []security.Response{security.NotAuthenticatedResponse(), security.UnavailableResponse()},
 	}
 	unsafe := !csrf.IsSafeMethod(op.Method)
 	if unsafe {

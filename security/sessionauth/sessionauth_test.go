@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/csrf"
@@ -534,22 +535,26 @@ func TestDocumentResponses(t *testing.T) {
 	}{
 		{"/api/apicontroller/", "get", []string{"200 OK", "401 Raised when auth was not successful",
 			"406 Raised when provided `Accept` header cannot be satisfied",
-			"422 Raised when returned response does not match the response schema"}},
+			"422 Raised when returned response does not match the response schema",
+			"503 " + apierror.UnavailableDescription}},
 		{"/api/apicontroller/", "post", []string{"200 OK", "401 Raised when auth was not successful", "403 Raised when CSRF check failed",
 			"406 Raised when provided `Accept` header cannot be satisfied",
-			"422 Raised when returned response does not match the response schema"}},
+			"422 Raised when returned response does not match the response schema",
+			"503 " + apierror.UnavailableDescription}},
 		{"/api/staff/", "get", []string{"200 OK", "401 Raised when auth was not successful", "403 Raised when permission check failed",
 			"406 Raised when provided `Accept` header cannot be satisfied",
-			"422 Raised when returned response does not match the response schema"}},
+			"422 Raised when returned response does not match the response schema",
+			"503 " + apierror.UnavailableDescription}},
 		{"/api/staff/", "delete", []string{"200 OK", "401 Raised when auth was not successful",
 			"403 Raised when CSRF check failed or permission was denied",
 			"406 Raised when provided `Accept` header cannot be satisfied",
-			"422 Raised when returned response does not match the response schema"}},
+			"422 Raised when returned response does not match the response schema",
+			"503 " + apierror.UnavailableDescription}},
 		{"/api/auth/", "post", []string{"200 OK", "400 Raised when request components cannot be parsed", "401 Unauthorized",
 			"403 " + sessionauth.OriginFailedDescription,
 			"406 Raised when provided `Accept` header cannot be satisfied",
 			"422 Raised when returned response does not match the response schema",
-			"503 " + sessionauth.BusyDescription}},
+			"503 " + sessionauth.LoginUnavailableDescription}},
 	} {
 		if got := codes(tc.path, tc.method); !slices.Equal(got, tc.want) {
 			t.Errorf("%s %s responses:\n got %q\nwant %q", tc.method, tc.path, got, tc.want)

@@ -49,6 +49,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// CacheCooldown is how long CachedDB leaves Redis alone after a failed
+	// Redis operation (reading and writing the database only) before one
+	// operation probes it again; 0 means DefaultCacheCooldown (1 s). Cache
+	// ignores it.
+	CacheCooldown time.Duration
 }
 
 type common struct {
@@ -177,7 +182,7 @@ func (s *Cache) Load(ctx context.Context, key string) (sessions.Record, error) {
 	}
 	val, expiry, found, err := s.get(ctx, s.RedisKey(key))
 	if err != nil {
-		return sessions.Record{}, fmt.Errorf("redisstore: load: %w", err)
+		return sessions.Record{}, fmt.Errorf("redisstore: load: %w", markRedis(err))
 	}
 	if !found {
 		return sessions.Record{}, sessions.ErrNotFound
@@ -208,7 +213,7 @@ func (s *Cache) Create(ctx context.Context, r sessions.Record) (string, error) {
 	}
 	set, err := s.c.SetNX(ctx, s.RedisKey(r.Key), val, ttl).Result()
 	if err != nil {
-		return "", fmt.Errorf("redisstore: create: %w", err)
+		return "", fmt.Errorf("redisstore: create: %w", markRedis(err))
 	}
 	if !set {
 		return "", sessions.ErrKeyExists
@@ -232,7 +237,7 @@ func (s *Cache) Save(ctx context.Context, r sessions.Record) (string, error) {
 	}
 	res, err := casScript.Run(ctx, s.c, []string{s.RedisKey(r.Key)}, r.Version, val, ttl.Milliseconds()).Int()
 	if err != nil {
-		return "", fmt.Errorf("redisstore: save: %w", err)
+		return "", fmt.Errorf("redisstore: save: %w", markRedis(err))
 	}
 	switch res {
 	case 1:
@@ -249,7 +254,7 @@ func (s *Cache) Delete(ctx context.Context, key string) error {
 		return nil
 	}
 	if err := s.c.Del(ctx, s.RedisKey(key)).Err(); err != nil {
-		return fmt.Errorf("redisstore: delete: %w", err)
+		return fmt.Errorf("redisstore: delete: %w", markRedis(err))
 	}
 	return nil
 }
@@ -261,7 +266,7 @@ func (s *Cache) Exists(ctx context.Context, key string) (bool, error) {
 	}
 	n, err := s.c.Exists(ctx, s.RedisKey(key)).Result()
 	if err != nil {
-		return false, fmt.Errorf("redisstore: exists: %w", err)
+		return false, fmt.Errorf("redisstore: exists: %w", markRedis(err))
 	}
 	return n > 0, nil
 }

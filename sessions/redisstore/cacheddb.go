@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dmr-go/dmr/internal/lograte"
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
@@ -29,7 +30,9 @@ const (
 // safe for concurrent use.
 type CachedDB struct {
 	common
-	db *dbstore.Store
+	db       *dbstore.Store
+	br       *breaker
+	failures lograte.Limiter // Redis failures: one record per interval
 }
 
 var _ sessions.Store = (*CachedDB)(nil)
@@ -43,7 +46,11 @@ func NewCachedDB(db *dbstore.Store, c redis.UniversalClient, opts Options) (*Cac
 	if err != nil {
 		return nil, err
 	}
-	return &CachedDB{common: cm, db: db}, nil
+	cd := opts.CacheCooldown
+	if cd <= 0 {
+		cd = DefaultCacheCooldown
+	}
+	return &CachedDB{common: cm, db: db, br: &breaker{cooldown: cd, now: cm.now}}, nil
 }
 
 // DB returns the underlying database store.
@@ -51,16 +58,23 @@ func (s *CachedDB) DB() *dbstore.Store { return s.db }
 
 // Load returns the session from the cache, or from the database (refilling
 // the cache). Cache errors and undecodable cached values fall back to the
-// database with a warning.
+// database with a warning; while Redis is failing (see the package doc's
+// circuit breaker) the database is read directly.
 func (s *CachedDB) Load(ctx context.Context, key string) (sessions.Record, error) {
 	if key == "" || len(key) > dbstore.MaxKeyLength {
 		return sessions.Record{}, sessions.ErrNotFound
 	}
 	rkey := s.RedisKey(key)
-	val, expiry, found, err := s.get(ctx, rkey)
+	var val []byte
+	var expiry time.Time
+	found, err := false, error(nil)
+	if s.cacheUsable(ctx) {
+		val, expiry, found, err = s.get(ctx, rkey)
+	}
 	switch {
 	case err != nil:
-		s.log.WarnContext(ctx, "session cache unavailable", "store", "cached_db", "error", err)
+		s.br.failed()
+		s.cacheFailed(ctx, "load", err)
 	case found:
 		r, err := s.decode(val)
 		if err == nil {
@@ -83,6 +97,9 @@ func (s *CachedDB) Load(ctx context.Context, key string) (sessions.Record, error
 // database already has the data), as Django 5.1+ does, and the entry is
 // deleted so that it cannot go stale.
 func (s *CachedDB) refresh(ctx context.Context, key string, o *pyjson.Object, expiry time.Time) {
+	if s.br.markDirty(s.RedisKey(key)) {
+		return // Redis is being skipped: its copy is deleted on recovery
+	}
 	ttl, live := s.ttl(expiry)
 	if !live {
 		s.forget(ctx, key)
@@ -93,15 +110,22 @@ func (s *CachedDB) refresh(ctx context.Context, key string, o *pyjson.Object, ex
 		err = s.c.Set(ctx, s.RedisKey(key), val, ttl).Err()
 	}
 	if err != nil {
-		s.log.WarnContext(ctx, "session cache not updated", "store", "cached_db", "error", err)
+		s.cacheFailed(ctx, "set", err)
 		s.forget(ctx, key)
 	}
 }
 
 // forget deletes the cache entry, logging failures.
+// While Redis is failing, the key is remembered and its entry deleted on
+// recovery instead.
 func (s *CachedDB) forget(ctx context.Context, key string) {
-	if err := s.c.Del(ctx, s.RedisKey(key)).Err(); err != nil {
-		s.log.WarnContext(ctx, "session cache entry not deleted", "store", "cached_db", "error", err)
+	rkey := s.RedisKey(key)
+	if s.br.markDirty(rkey) {
+		return
+	}
+	if err := s.c.Del(ctx, rkey).Err(); err != nil {
+		s.br.failed(rkey)
+		s.cacheFailed(ctx, "delete", err)
 	}
 }
 
@@ -160,7 +184,10 @@ func (s *CachedDB) rowMatchingCache(ctx context.Context, key, cached string) (st
 	return row.Version, nil // dbstore's Version: the row's session_data
 }
 
-// Delete removes the row, then the cache entry.
+// Delete removes the row, then the cache entry. When Redis fails, the
+// entry is remembered and deleted before Redis is used again (see the
+// package doc's circuit breaker), so a logout succeeds at database speed and
+// the stale copy is never served.
 func (s *CachedDB) Delete(ctx context.Context, key string) error {
 	if err := s.db.Delete(ctx, key); err != nil {
 		return err
@@ -168,9 +195,7 @@ func (s *CachedDB) Delete(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
-	if err := s.c.Del(ctx, s.RedisKey(key)).Err(); err != nil {
-		return fmt.Errorf("redisstore: delete cache entry: %w", err)
-	}
+	s.forget(ctx, key)
 	return nil
 }
 
@@ -180,9 +205,15 @@ func (s *CachedDB) Exists(ctx context.Context, key string) (bool, error) {
 	if key == "" || len(key) > dbstore.MaxKeyLength {
 		return false, nil
 	}
-	n, err := s.c.Exists(ctx, s.RedisKey(key)).Result()
-	if err == nil && n > 0 {
-		return true, nil
+	if s.cacheUsable(ctx) {
+		n, err := s.c.Exists(ctx, s.RedisKey(key)).Result()
+		if err == nil && n > 0 {
+			return true, nil
+		}
+		if err != nil {
+			s.br.failed()
+			s.cacheFailed(ctx, "exists", err)
+		}
 	}
 	return s.db.Exists(ctx, key)
 }
@@ -204,8 +235,12 @@ func (s *CachedDB) DeleteUserSessions(ctx context.Context, userID, keep string) 
 		for j, k := range batch {
 			rkeys[j] = s.RedisKey(k)
 		}
+		if s.br.markDirty(rkeys...) {
+			continue
+		}
 		if err := s.c.Del(ctx, rkeys...).Err(); err != nil {
-			return keys, fmt.Errorf("redisstore: delete cache entries: %w", err)
+			s.br.failed(rkeys...)
+			s.cacheFailed(ctx, "delete", err)
 		}
 	}
 	return keys, nil

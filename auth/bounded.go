@@ -1,0 +1,69 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/dmr-go/dmr/apierror"
+)
+
+// boundedUsers is the UserStore Auth calls: each operation gets its own
+// deadline (Options.StoreTimeout) and infrastructure failures
+// (apierror.IsUnavailable) are marked apierror.ErrUnavailable, so they answer
+// 503 with Retry-After instead of 500.
+type boundedUsers struct {
+	next    UserStore
+	timeout time.Duration
+}
+
+func (b boundedUsers) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if b.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, b.timeout)
+}
+
+func (b boundedUsers) UserByID(ctx context.Context, id string) (*User, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	u, err := b.next.UserByID(ctx, id)
+	return u, apierror.MarkUnavailableCtx(ctx, err)
+}
+
+func (b boundedUsers) UserByUsername(ctx context.Context, username string) (*User, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	u, err := b.next.UserByUsername(ctx, username)
+	return u, apierror.MarkUnavailableCtx(ctx, err)
+}
+
+func (b boundedUsers) CreateUser(ctx context.Context, u *User) error {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return apierror.MarkUnavailableCtx(ctx, b.next.CreateUser(ctx, u))
+}
+
+func (b boundedUsers) SetPassword(ctx context.Context, id string, encoded string) error {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return apierror.MarkUnavailableCtx(ctx, b.next.SetPassword(ctx, id, encoded))
+}
+
+func (b boundedUsers) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	return apierror.MarkUnavailableCtx(ctx, b.next.UpdateLastLogin(ctx, id, t))
+}
+
+// logLoadFailure logs a failed current-user load: an unavailable store at
+// most once per interval (with the count held back), anything else every
+// time.
+func (a *Auth) logLoadFailure(ctx context.Context, err error) {
+	if errors.Is(err, apierror.ErrUnavailable) {
+		a.failures.Log(ctx, a.log, slog.LevelError, "auth: user or session store unavailable", "error", err)
+		return
+	}
+	a.log.ErrorContext(ctx, "auth: loading the current user failed", "err", err)
+}
