@@ -27,11 +27,10 @@ func Example() {
 	})
 	_, _ = a.CreateUser(context.Background(), auth.NewUser{Username: "test_user", Password: "password"})
 
-	sa, _ := sessionauth.New(sessionauth.Options{CSRF: protect, SessionCookieName: sm.CookieName()})
+	// The auth, CSRF protector and session cookie name, given once.
+	sa, _ := sessionauth.New(sessionauth.Options{Auth: a, CSRF: protect, SessionCookieName: sm.CookieName()})
 	api := dmr.New(dmr.Config{Prefix: "/api"})
-	_, _ = sessionauth.RegisterLogin(api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
-		Auth: a, CSRF: protect,
-	})
+	sa.RegisterLogin(api, sessionauth.DefaultLoginOptions{}) // POST /api/auth/
 	me := api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: []security.Auth{sa}})
 	dmr.Get(me, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
 		name := auth.UserFromContext(ctx).Username // never nil: anonymous when nobody is logged in
