@@ -70,11 +70,13 @@ type Response struct {
 	Headers []Header
 }
 
-// Header documents a response header.
+// Header documents a response header. Headers are required unless
+// Optional, as dmr.Header.
 type Header struct {
 	Name        string
 	Description string
-	Required    bool
+	// Optional marks a header the response may lack.
+	Optional bool
 }
 
 // NotAuthenticatedDescription is the standard description of the 401 response

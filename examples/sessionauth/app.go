@@ -46,6 +46,7 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 		Logger:  env.Logger,
 	})
 	sa, err := sessionauth.New(sessionauth.Options{
+		Auth:              env.Auth,
 		CSRF:              env.CSRF,
 		SessionCookieName: env.Sessions.CookieName(),
 	})
@@ -55,18 +56,10 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	session := []security.Auth{sa}
 
 	// POST /api/auth/: the reusable login controller (SessionSyncController).
-	if _, err := sessionauth.RegisterLogin(api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
-		Auth: env.Auth, CSRF: env.CSRF, SessionCookieName: env.Sessions.CookieName(),
-	}); err != nil {
-		return nil, err
-	}
+	sa.RegisterLogin(api, sessionauth.DefaultLoginOptions{})
 	// POST /api/auth/logout/ and GET /api/csrf/.
-	if _, err := sessionauth.RegisterLogout(api, sessionauth.LogoutOptions{Auth: env.Auth, Session: sa}); err != nil {
-		return nil, err
-	}
-	if _, err := sessionauth.RegisterCSRF(api, sessionauth.CSRFOptions{CSRF: env.CSRF}); err != nil {
-		return nil, err
-	}
+	sa.RegisterLogout(api, sessionauth.LogoutOptions{})
+	sa.RegisterCSRF(api, sessionauth.CSRFOptions{})
 
 	// GET /api/apicontroller/: the seed's protected endpoint, answering the
 	// current user's username.
@@ -90,7 +83,7 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	})
 
 	// GET /api/staff/: staff only (403 Permission denied for other users).
-	sc := api.Controller(dmr.ControllerConfig{Name: "StaffController", Path: "/staff/", Auth: []security.Auth{sa.With(sessionauth.StaffOnly)}})
+	sc := api.Controller(dmr.ControllerConfig{Name: "StaffController", Path: "/staff/", Auth: []security.Auth{sa.With(sessionauth.StaffOnly())}})
 	dmr.Get(sc, dmr.Operation{Summary: "Staff only."}, func(ctx context.Context, _ *struct{}) (*Staff, error) {
 		u := auth.UserFromContext(ctx)
 		return &Staff{Username: u.Username, IsSuperuser: u.IsSuperuser}, nil
