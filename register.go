@@ -228,7 +228,7 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 				rs.description = http.StatusText(r.Status)
 			}
 			for _, h := range r.Headers {
-				rs.headers = append(rs.headers, Header{Name: h.Name, Description: h.Description, Optional: !h.Required, SetElsewhere: true})
+				rs.headers = append(rs.headers, Header{Name: h.Name, Description: h.Description, Optional: h.Optional, SetElsewhere: true})
 			}
 			_ = add(rs, true)
 		}

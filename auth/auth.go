@@ -59,6 +59,12 @@ type Options struct {
 	// Options' values.
 	Backends []Backend
 
+	// Permissions loads groups and permissions for HasPerm and friends
+	// (package auth/permdb; wrap it with UserCache.CachePermissions to cache
+	// it like users). Nil means there are no permission rows: superusers
+	// still pass HasPerm, everybody else has no permission.
+	Permissions PermissionSource
+
 	// RotateCSRF rotates the CSRF secret at login; nil means
 	// csrf.RotateToken (a request without the CSRF middleware has no secret
 	// to rotate and is not an error).
@@ -86,6 +92,7 @@ type Auth struct {
 	legacy32   bool
 	users      UserStore
 	storeUsers UserStore // users with StoreTimeout and failure marking
+	perms      PermissionSource
 	hashers    *hashers.Hashers
 	backends   []Backend
 	byPath     map[string]Backend
@@ -102,7 +109,7 @@ func New(o Options) (*Auth, error) {
 	}
 	a := &Auth{
 		keys: append([][]byte{o.SecretKey}, o.FallbackKeys...), legacy32: o.Legacy32,
-		users: o.Users, hashers: o.Hashers, backends: o.Backends,
+		users: o.Users, perms: o.Permissions, hashers: o.Hashers, backends: o.Backends,
 		rotateCSRF: o.RotateCSRF, now: o.Now, log: o.Logger,
 	}
 	hk, err := signing.NewSaltedHMACKey(SessionAuthHashSalt, a.keys[0], "sha256")

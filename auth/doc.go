@@ -16,6 +16,20 @@
 //     and password with package hashers.
 //   - [Auth] ties them to sessions: Authenticate, Login, Logout, GetUser,
 //     SetPassword/ChangePassword, UpdateSessionAuthHash, and Middleware.
+//   - [HasPerm], [HasPerms] and [AllPermissions] answer Django's has_perm,
+//     has_perms and get_all_permissions for the request's user, from a
+//     [PermissionSource] (auth/permdb for Django's tables).
+//
+// # Groups and permissions
+//
+// The rules are ModelBackend's (and PermissionsMixin's): an active superuser
+// has every permission and no store is asked; an anonymous or inactive user
+// has none; anybody else has the permissions granted to the user or to one
+// of its groups, each "<app_label>.<codename>". They are loaded at most once
+// per request (memoised with the current user; a Login or Logout in the
+// request starts afresh). A failure to load them is an error, never a
+// grant. Object permissions (has_perm(perm, obj)) are not supported: Django's
+// ModelBackend answers them with no permission either.
 //
 // # Threat model
 //
@@ -53,7 +67,10 @@
 // store). The session auth hash and is_active checks then run on the cached
 // row: a password change or deactivation made by Django or another replica
 // takes effect here within the TTL; those made through this process (through
-// the UserCache) take effect immediately.
+// the UserCache) take effect immediately. UserCache.CachePermissions keeps the
+// users' permissions on the same terms (same TTL and bound, dropped with the
+// user's row), so a permission granted or revoked in Django shows here
+// within the TTL too; UserCache.Invalidate drops both at once.
 //
 // # Store failures and deadlines
 //
@@ -74,7 +91,8 @@
 //     Django exactly.
 //   - A session whose _auth_user_id is not an integer reads as anonymous;
 //     Django raises an error (HTTP 500).
+//   - Permissions come from one PermissionSource, whatever backend the
+//     session names; Django asks every backend in turn.
 //   - There are no signals (user_logged_in and so on); last_login is
 //     updated by Login directly, as Django's default receiver does.
-//   - Groups and permissions are not implemented.
 package auth

@@ -23,6 +23,12 @@ type userState struct {
 	done bool
 	user *User
 	err  error
+
+	// The current user's permissions, loaded at most once (reset when the
+	// user changes through Login or Logout).
+	permsDone bool
+	perms     PermissionSet
+	permsErr  error
 }
 
 func stateFrom(ctx context.Context) *userState {
@@ -54,6 +60,22 @@ func (st *userState) set(u *User) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.user, st.err, st.done = u, nil, true
+	st.permsDone, st.perms, st.permsErr = false, PermissionSet{}, nil
+}
+
+// permissions returns u's permissions (u is the current user), loading
+// them on the first call of the request.
+func (st *userState) permissions(ctx context.Context, u *User) (PermissionSet, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.permsDone || st.user != u {
+		st.perms, st.permsErr = st.a.UserPermissions(ctx, u)
+		st.permsDone = st.user == u
+		if st.permsErr != nil {
+			st.a.log.ErrorContext(ctx, "auth: loading the current user's permissions failed", "err", st.permsErr)
+		}
+	}
+	return st.perms, st.permsErr
 }
 
 // WithUser returns ctx prepared for the current user, as Middleware does:

@@ -46,6 +46,9 @@ type UserCacheOptions struct {
 type UserCache struct {
 	next  UserStore
 	cache *ttlcache.Cache[string, User]
+	// perms holds the permission sets of CachePermissions under the same
+	// TTL and bound; the key "" holds AllPermissions (no user has ID "").
+	perms *ttlcache.Cache[string, PermissionSet]
 }
 
 var _ UserStore = (*UserCache)(nil)
@@ -64,7 +67,11 @@ func NewUserCache(next UserStore, opts UserCacheOptions) (*UserCache, error) {
 	if opts.MaxEntries == 0 {
 		opts.MaxEntries = DefaultUserCacheMaxEntries
 	}
-	return &UserCache{next: next, cache: ttlcache.New[string, User](opts.TTL, opts.MaxEntries, opts.Now)}, nil
+	return &UserCache{
+		next:  next,
+		cache: ttlcache.New[string, User](opts.TTL, opts.MaxEntries, opts.Now),
+		perms: ttlcache.New[string, PermissionSet](opts.TTL, opts.MaxEntries, opts.Now),
+	}, nil
 }
 
 // Unwrap returns the wrapped store.
@@ -108,18 +115,67 @@ func (c *UserCache) UserByUsername(ctx context.Context, username string) (*User,
 // new ID.
 func (c *UserCache) CreateUser(ctx context.Context, u *User) error {
 	err := c.next.CreateUser(ctx, u)
-	c.cache.Invalidate(u.ID)
+	c.Invalidate(u.ID)
 	return err
 }
 
 // SetPassword writes through and drops the user's entry.
 func (c *UserCache) SetPassword(ctx context.Context, id string, encoded string) error {
-	defer c.cache.Invalidate(id)
+	defer c.Invalidate(id)
 	return c.next.SetPassword(ctx, id, encoded)
 }
 
 // UpdateLastLogin writes through and drops the user's entry.
 func (c *UserCache) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
-	defer c.cache.Invalidate(id)
+	defer c.Invalidate(id)
 	return c.next.UpdateLastLogin(ctx, id, t)
+}
+
+// Invalidate drops user id's row and permissions, so the next request loads
+// them again; a load in flight when it is called does not store what it
+// read. Call it after changing a user's groups or permissions through this
+// process; changes made elsewhere show within the TTL.
+func (c *UserCache) Invalidate(id string) {
+	c.cache.Invalidate(id)
+	c.perms.Invalidate(id)
+}
+
+// CachePermissions returns next behind this cache: a user's permissions are
+// kept as long as and on the same terms as its row (the same TTL, an equal
+// bound on entries, dropped by every write that drops the row and by
+// Invalidate). So a permission granted or revoked by Django shows here
+// within the TTL, as a deactivation does.
+func (c *UserCache) CachePermissions(next PermissionSource) PermissionSource {
+	return &permCache{c: c, next: next}
+}
+
+type permCache struct {
+	c    *UserCache
+	next PermissionSource
+}
+
+func (p *permCache) UserPermissions(ctx context.Context, id string) (PermissionSet, error) {
+	if s, ok := p.c.perms.Get(id); ok {
+		return s, nil
+	}
+	gen := p.c.perms.Gen()
+	s, err := p.next.UserPermissions(ctx, id)
+	if err != nil {
+		return s, err
+	}
+	p.c.perms.PutIfGen(id, s, gen)
+	return s, nil
+}
+
+func (p *permCache) AllPermissions(ctx context.Context) (PermissionSet, error) {
+	if s, ok := p.c.perms.Get(""); ok {
+		return s, nil
+	}
+	gen := p.c.perms.Gen()
+	s, err := p.next.AllPermissions(ctx)
+	if err != nil {
+		return s, err
+	}
+	p.c.perms.PutIfGen("", s, gen)
+	return s, nil
 }

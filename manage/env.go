@@ -14,6 +14,7 @@ import (
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/loginthrottle"
+	"github.com/dmr-go/dmr/auth/permdb"
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/metrics"
@@ -96,6 +97,10 @@ type Env struct {
 	// names such as its view permission).
 	UserTable *userdb.Store
 	UserModel userdb.Info
+	// Permissions loads users' permissions from Django's groups and
+	// permission tables (nil for a model without PermissionsMixin); Auth
+	// reads them through the user cache when it is on.
+	Permissions *permdb.Loader
 	// Hashers makes and checks password hashes (Django's PASSWORD_HASHERS
 	// for the configured DJANGO_VERSION).
 	Hashers *hashers.Hashers

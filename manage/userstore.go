@@ -7,6 +7,7 @@ import (
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
+	"github.com/dmr-go/dmr/auth/permdb"
 	"github.com/dmr-go/dmr/auth/userdb"
 )
 
@@ -52,9 +53,30 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 	e.Users = store
 	// The store reads on e.SQL's Read pool (SQLite: apart from its one
 	// writer, so loading the current user never queues behind a write).
+	// Groups and permissions (ModelBackend's rules) from Django's tables,
+	// for the model's m2m tables; a model without PermissionsMixin has none.
+	var perms auth.PermissionSource
+	if e.UserModel.HasPermissions {
+		loader, err := permdb.New(e.SQL.Read, permdb.Options{
+			Dialect:         e.Dialect,
+			UserGroupsTable: e.UserModel.GroupsTable, UserGroupsColumn: e.UserModel.GroupsColumn,
+			UserPermissionsTable: e.UserModel.UserPermissionsTable, UserPermissionsColumn: e.UserModel.UserPermissionsColumn,
+			UserID: store.PKArg,
+		})
+		if err != nil {
+			return fmt.Errorf("%s: %w", EnvAuthUserModel, err)
+		}
+		e.closers = append(e.closers, loader.Close)
+		e.Permissions, perms = loader, loader
+	}
 	if ttl := e.authCacheTTL(opts); ttl > 0 {
-		if e.Users, err = auth.NewUserCache(store, auth.UserCacheOptions{TTL: ttl}); err != nil {
+		uc, err := auth.NewUserCache(store, auth.UserCacheOptions{TTL: ttl})
+		if err != nil {
 			return err
+		}
+		e.Users = uc
+		if perms != nil {
+			perms = uc.CachePermissions(perms) // the same bound as user rows
 		}
 	}
 	hs := opts.Hashers
@@ -93,6 +115,7 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 		Users:        e.Users,
 		Hashers:      hs,
 		Backends:     backends,
+		Permissions:  perms,
 		Logger:       e.Logger,
 		StoreTimeout: e.Config.StoreTimeout(),
 	})

@@ -76,11 +76,13 @@ type Response struct {
 	Headers []Header
 }
 
-// Header documents a response header.
+// Header documents a response header. Headers are required unless
+// Optional, as dmr.Header.
 type Header struct {
 	Name        string
 	Description string
-	Required    bool
+	// Optional marks a header the response may lack.
+	Optional bool
 }
 
 // NotAuthenticatedDescription is the standard description of the 401 response
@@ -99,7 +101,7 @@ func UnavailableResponse() Response {
 	return Response{
 		Status:      http.StatusServiceUnavailable,
 		Description: apierror.UnavailableDescription,
-		Headers:     []Header{{Name: "Retry-After", Description: "Seconds to wait before retrying.", Required: true}},
+		Headers:     []Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}},
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/commit"
-	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/internal/lograte"
+	"github.com/dmr-go/dmr/internal/pycompat"
 	"github.com/dmr-go/dmr/pyjson"
 )
 

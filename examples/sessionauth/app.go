@@ -9,6 +9,7 @@ import (
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/health"
 	"github.com/dmr-go/dmr/manage"
+	"github.com/dmr-go/dmr/metrics"
 	"github.com/dmr-go/dmr/security"
 	"github.com/dmr-go/dmr/security/sessionauth"
 )
@@ -51,6 +52,7 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 		Logger:  env.Logger,
 	})
 	sa, err := sessionauth.New(sessionauth.Options{
+		Auth:              env.Auth,
 		CSRF:              env.CSRF,
 		SessionCookieName: env.Sessions.CookieName(),
 	})
@@ -60,23 +62,21 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	session := []security.Auth{sa}
 
 	// POST /api/auth/: the reusable login controller (SessionSyncController),
-	// with the failed-login throttle (DMR_LOGIN_FAILURE_LIMIT…) unless off.
-	lo := sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
-		Auth: env.Auth, CSRF: env.CSRF, SessionCookieName: env.Sessions.CookieName(),
-	}
+	// with the failed-login throttle (DMR_LOGIN_FAILURE_LIMIT…) unless off,
+	// and login outcomes counted in the metrics (DMR_METRICS_ADDR).
+	lo := sessionauth.DefaultLoginOptions{Observe: func(_ context.Context, outcome string) {
+		if outcome == sessionauth.OutcomeBusy {
+			outcome = metrics.LoginHashingBusy
+		}
+		env.Metrics.ObserveLogin(outcome)
+	}}
 	if env.LoginThrottle != nil {
 		lo.Throttle = env.LoginThrottle
 	}
-	if _, err := sessionauth.RegisterLogin(api, lo); err != nil {
-		return nil, err
-	}
+	sa.RegisterLogin(api, lo)
 	// POST /api/auth/logout/ and GET /api/csrf/.
-	if _, err := sessionauth.RegisterLogout(api, sessionauth.LogoutOptions{Auth: env.Auth, Session: sa}); err != nil {
-		return nil, err
-	}
-	if _, err := sessionauth.RegisterCSRF(api, sessionauth.CSRFOptions{CSRF: env.CSRF}); err != nil {
-		return nil, err
-	}
+	sa.RegisterLogout(api, sessionauth.LogoutOptions{})
+	sa.RegisterCSRF(api, sessionauth.CSRFOptions{})
 
 	// GET /api/apicontroller/: the seed's protected endpoint, answering the
 	// current user's username.
@@ -100,12 +100,45 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	})
 
 	// GET /api/staff/: staff only (403 Permission denied for other users).
-	sc := api.Controller(dmr.ControllerConfig{Name: "StaffController", Path: "/staff/", Auth: []security.Auth{sa.With(sessionauth.StaffOnly)}})
+	sc := api.Controller(dmr.ControllerConfig{Name: "StaffController", Path: "/staff/", Auth: []security.Auth{sa.With(sessionauth.StaffOnly())}})
 	dmr.Get(sc, dmr.Operation{Summary: "Staff only."}, func(ctx context.Context, _ *struct{}) (*Staff, error) {
 		u := auth.UserFromContext(ctx)
 		return &Staff{Username: u.Username, IsSuperuser: u.IsSuperuser}, nil
 	})
+	// GET /api/users/: the users, for callers with the user model's "view"
+	// permission (auth.view_user for Django's User; granted directly or
+	// through a group, or by being a superuser). 403 without it.
+	view := env.UserModel.ViewPermission()
+	uc := api.Controller(dmr.ControllerConfig{Name: "UsersController", Path: "/users/",
+		Auth: []security.Auth{sa.With(sessionauth.PermissionRequired(view))}})
+	dmr.Get(uc, dmr.Operation{Summary: "List the users (requires " + view + ")."}, func(ctx context.Context, _ *struct{}) (*[]UserItem, error) {
+		list, err := env.UserTable.ListUsers(ctx, maxUsersListed)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]UserItem, 0, len(list))
+		for _, u := range list {
+			out = append(out, UserItem{ID: u.ID, Username: u.Username})
+		}
+		return &out, nil
+	})
 	return api, nil
+}
+
+// maxUsersListed bounds GET /api/users/ (an example, not a paginated API).
+const maxUsersListed = 1000
+
+// UserItem is one user in GET /api/users/.
+type UserItem struct {
+	// ID is Django's str(pk).
+	ID string `json:"id"`
+	// Username is the USERNAME_FIELD's value.
+	Username string `json:"username"`
+}
+
+// SchemaDescription documents the schema.
+func (UserItem) SchemaDescription() string {
+	return "A user: its primary key as Django writes it, and its USERNAME_FIELD."
 }
 
 // routes serves the document at /api/openapi.json and the docs page at

@@ -148,7 +148,7 @@ func TestDocumentMatchesSeed(t *testing.T) {
 		t.Errorf("operationId %v", id)
 	}
 	// The staff check documents its own 403.
-	if d := dig(got, "paths", "/api/staff/", "get", "responses", "403", "description"); d != "Raised when permission check failed" {
+	if d := dig(got, "paths", "/api/staff/", "get", "responses", "403", "description"); d != "Raised when permission check failed (requires staff status)" {
 		t.Errorf("GET /api/staff/ 403: %v", d)
 	}
 	for _, code := range []string{"400", "406", "422"} {

@@ -476,6 +476,68 @@ def cmd_csrf_check(a):
     return {"ok": r["status"] == 200, "status": r["status"], "reason": body.get("reason", "")}
 
 
+# --- groups and permissions (ModelBackend) ----------------------------------
+
+
+def permission(perm):
+    from django.contrib.auth.models import Permission
+
+    app_label, codename = perm.split(".", 1)
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+@command("perm-create")
+def cmd_perm_create(a):
+    """{app_label, model, codename, name}: the content type and the permission, as a
+    model's Meta.permissions would make them (get_or_create)."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    ct, _ = ContentType.objects.get_or_create(app_label=a["app_label"], model=a["model"])
+    p, _ = Permission.objects.get_or_create(content_type=ct, codename=a["codename"], defaults={"name": a["name"]})
+    return {"id": p.pk}
+
+
+@command("group-set")
+def cmd_group_set(a):
+    """{name, perms: ["app.codename", ...]}: the group with exactly these permissions."""
+    from django.contrib.auth.models import Group
+
+    g, _ = Group.objects.get_or_create(name=a["name"])
+    g.permissions.set([permission(p) for p in a.get("perms") or []])
+    return {"id": g.pk}
+
+
+@command("user-perms-set")
+def cmd_user_perms_set(a):
+    """{username, perms: [...], groups: [...]}: user.user_permissions and user.groups set."""
+    from django.contrib.auth.models import Group
+
+    u = user(a["username"])
+    u.user_permissions.set([permission(p) for p in a.get("perms") or []])
+    u.groups.set([Group.objects.get(name=n) for n in a.get("groups") or []])
+    return {"ok": True}
+
+
+@command("user-flags-set")
+def cmd_user_flags_set(a):
+    """{username, is_active?, is_superuser?, is_staff?}"""
+    u = user(a["username"])
+    for f in ("is_active", "is_superuser", "is_staff"):
+        if f in a:
+            setattr(u, f, bool(a[f]))
+    u.save()
+    return user_row(u)
+
+
+@command("has-perms")
+def cmd_has_perms(a):
+    """{username, perms: [...]} -> {has: {perm: user.has_perm(perm)}, all: sorted(get_all_permissions())},
+    on a freshly loaded user (no permission cache)."""
+    u = user(a["username"])
+    return {"has": {p: u.has_perm(p) for p in a["perms"]}, "all": sorted(user(a["username"]).get_all_permissions())}
+
+
 # --- main ------------------------------------------------------------------
 
 

@@ -47,9 +47,11 @@ func TestLoginBusyHasher(t *testing.T) {
 	sm, _ := sessions.NewMiddleware(sessions.Options{Store: &sessions.MemoryStore{}})
 	p, _ := csrf.New(csrf.Options{})
 	api := dmr.New(dmr.Config{Prefix: "/api"})
-	if _, err := sessionauth.RegisterLogin(api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{Auth: a, CSRF: p}); err != nil {
+	sa, err := sessionauth.New(sessionauth.Options{Auth: a, CSRF: p})
+	if err != nil {
 		t.Fatal(err)
 	}
+	sa.RegisterLogin(api, sessionauth.DefaultLoginOptions{})
 	h := sm.Handler(p.Middleware(a.Middleware(api)))
 	login := func() *responseRecorder {
 		w := newRecorder()

@@ -24,13 +24,25 @@
 //
 // # Extra checks cannot skip CSRF
 //
-// Options.Check (for example [StaffOnly] or [SuperuserOnly]) adds a check on
-// the user. It runs after the CSRF check, inside Authenticate, so no check can
-// drop CSRF protection by accident — in Django Modern Rest an authenticate()
-// override that forgets to call its parent silently does. A failed check
-// answers 403
+// Checks added with [Auth.With] or Options.Checks ([StaffOnly],
+// [SuperuserOnly], [PermissionRequired], or your own [Check]) must all admit
+// the user. They run after the CSRF check, inside Authenticate, so no check
+// can drop CSRF protection by accident — in Django Modern Rest an
+// authenticate() override that forgets to call its parent silently does. A
+// failed staff or superuser check answers 403
 //
 //	{"detail":[{"msg":"Permission denied","type":"security"}]}
+//
+// and a failed permission check names what is missing:
+//
+//	{"detail":[{"msg":"Permission denied: missing permission notes.add_note","type":"security"}]}
+//
+// PermissionRequired asks auth.HasPerm, so it follows Django's ModelBackend:
+// an active superuser has every permission (no store is asked), an inactive
+// user none, anybody else the permissions granted to the user or its groups
+// (auth.Options.Permissions, e.g. package auth/permdb), loaded at most once
+// per request and cached with the user when the user cache is on. When the
+// permissions cannot be loaded the request fails with 500: it never passes.
 //
 // # What the document says
 //
@@ -41,17 +53,30 @@
 // document on its session-auth page), the requirement is
 // {"django_session":[],"csrf":[]} on unsafe methods only; safe methods
 // (GET, HEAD, OPTIONS, TRACE) require {"django_session":[]} and list no 403,
-// since Django never checks CSRF on them. With CSRF_USE_SESSIONS there is no
+// since Django never checks CSRF on them. With checks, the 403's description
+// says what they require ("Raised when permission check failed (requires the
+// permission notes.view_note)"). With CSRF_USE_SESSIONS there is no
 // csrf cookie, so no "csrf" scheme is defined or required; the token is then
 // sent in the X-CSRFToken header only.
 //
 // # Login, logout and the CSRF token
 //
-// [RegisterLogin] adds the login endpoint, generic over its payload and
+// The endpoints are registered through the Auth, so the auth.Auth, the CSRF
+// protector and the cookie names are given once, to [New]:
+//
+//	sa.RegisterLogin(api, sessionauth.DefaultLoginOptions{})
+//	sa.RegisterLogout(api, sessionauth.LogoutOptions{})
+//	sa.RegisterCSRF(api, sessionauth.CSRFOptions{})
+//
+// Like every registration in dmr (and http.ServeMux.Handle), they panic on a
+// programmer error, after checking their options and before registering
+// anything; [New] returns an error for invalid configuration.
+//
+// [Auth.RegisterLogin] adds the login endpoint, generic over its payload and
 // response like DjangoSessionSyncController, with the two hooks of the
 // original: Credentials turns the payload into auth.Credentials (Django's
 // convert_auth_payload), Response builds the answer from the logged-in user
-// (make_api_response). The defaults, [Payload] and [Response], are
+// (make_api_response). The defaults ([DefaultLoginOptions]) are
 // DjangoSessionPayload{username,password} and DjangoSessionResponse{user_id}.
 // Success is 200 with the session cookie and the rotated csrftoken cookie
 // (written by the session and CSRF middlewares, so documented as headers
@@ -79,9 +104,9 @@
 // outcome (OutcomeSuccess, OutcomeFailure, OutcomeThrottled, OutcomeBusy)
 // for metrics.
 //
-// [RegisterLogout] adds a logout endpoint protected by the session auth (so by
-// CSRF): it flushes the session (the middleware deletes the cookie) and
-// answers 204. [RegisterCSRF] adds GET /csrf/, which answers
+// [Auth.RegisterLogout] adds a logout endpoint protected by the session auth
+// (so by CSRF): it flushes the session (the middleware deletes the cookie)
+// and answers 204. [Auth.RegisterCSRF] adds GET /csrf/, which answers
 // {"csrftoken":"<masked token>"} and makes the CSRF middleware send the
 // cookie (under CSRF_USE_SESSIONS the secret is stored in the session
 // instead), for browser clients that need a token before they log in.

@@ -3,7 +3,6 @@ package sessionauth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/netip"
 
@@ -89,15 +88,11 @@ type Throttle interface {
 // sessions) is down, unreachable or too slow (apierror.ErrUnavailable).
 const LoginUnavailableDescription = "Raised when password hashing is saturated or a backing store (database, cache) is unavailable; retry after the given delay"
 
-// LoginOptions configures [RegisterLogin]. Auth and CSRF are required.
+// LoginOptions configures the login endpoint that [Auth.RegisterLogin]
+// adds, generic over its payload P and response R. The zero
+// [DefaultLoginOptions] is Django Modern Rest's default login. The auth,
+// CSRF protector and session cookie name are the Auth's.
 type LoginOptions[P, R any] struct {
-	// Auth authenticates the credentials and logs the user in.
-	Auth *auth.Auth
-	// CSRF refuses foreign Origins and documents the csrftoken cookie.
-	CSRF *csrf.Protector
-	// SessionCookieName names the session cookie in the document; empty
-	// means "sessionid".
-	SessionCookieName string
 	// ControllerName feeds the operationId; empty means
 	// "SessionSyncController".
 	ControllerName string
@@ -128,36 +123,57 @@ type LoginOptions[P, R any] struct {
 	Observe func(ctx context.Context, outcome string)
 }
 
+// DefaultLoginOptions is the login of Django Modern Rest's
+// DjangoSessionSyncController: {username, password} in, {user_id} out.
+type DefaultLoginOptions = LoginOptions[DjangoSessionPayload, DjangoSessionResponse]
+
+// LoginEndpoint is a login endpoint's configuration: a LoginOptions of any
+// payload and response types. (Go methods cannot have type parameters, so
+// [Auth.RegisterLogin] takes this interface; only LoginOptions implements
+// it.)
+type LoginEndpoint interface {
+	registerLogin(api *dmr.API, a *Auth) *dmr.Controller
+}
+
 type loginInput[P any] struct {
 	Body P `body:""`
 }
 
-// RegisterLogin adds the login endpoint (POST <Path>) to api and returns its
-// controller. See the package documentation for its behaviour.
-func RegisterLogin[P, R any](api *dmr.API, o LoginOptions[P, R]) (*dmr.Controller, error) {
-	if o.Auth == nil || o.CSRF == nil {
-		return nil, errors.New("sessionauth: LoginOptions.Auth and LoginOptions.CSRF are required")
+// loginConfig is what the login handler reads: the endpoint's options and
+// the Auth's shared settings.
+type loginConfig[P, R any] struct {
+	LoginOptions[P, R]
+	Auth *auth.Auth
+	CSRF *csrf.Protector
+}
+
+// RegisterLogin adds the login endpoint (POST <Path>, "/auth/" by default)
+// to api and returns its controller; nil means DefaultLoginOptions{}. See
+// the package documentation for its behaviour. Like http.ServeMux.Handle, it
+// panics on a programmer error (a custom payload or response type without
+// its hook, a path already served…); options are checked before anything is
+// registered.
+func (a *Auth) RegisterLogin(api *dmr.API, e LoginEndpoint) *dmr.Controller {
+	if e == nil {
+		e = DefaultLoginOptions{}
 	}
+	return e.registerLogin(api, a)
+}
+
+func (o LoginOptions[P, R]) registerLogin(api *dmr.API, a *Auth) *dmr.Controller {
 	if o.Credentials == nil {
-		if f, ok := any(defaultCredentials).(func(context.Context, *P) (auth.Credentials, error)); ok {
-			o.Credentials = f
-		} else {
-			return nil, errors.New("sessionauth: LoginOptions.Credentials is required for a custom payload type")
+		f, ok := any(defaultCredentials).(func(context.Context, *P) (auth.Credentials, error))
+		if !ok {
+			panic("sessionauth: RegisterLogin: LoginOptions.Credentials is required for a custom payload type")
 		}
+		o.Credentials = f
 	}
 	if o.Response == nil {
-		if f, ok := any(defaultResponse).(func(context.Context, *auth.User) (*R, error)); ok {
-			o.Response = f
-		} else {
-			return nil, errors.New("sessionauth: LoginOptions.Response is required for a custom response type")
+		f, ok := any(defaultResponse).(func(context.Context, *auth.User) (*R, error))
+		if !ok {
+			panic("sessionauth: RegisterLogin: LoginOptions.Response is required for a custom response type")
 		}
-	}
-	cookie := o.SessionCookieName
-	if cookie == "" {
-		cookie = "sessionid"
-	}
-	if !ValidCookieName(cookie) {
-		return nil, fmt.Errorf("sessionauth: invalid session cookie name %q", cookie)
+		o.Response = f
 	}
 	if o.ControllerName == "" {
 		o.ControllerName = "SessionSyncController"
@@ -172,9 +188,9 @@ func RegisterLogin[P, R any](api *dmr.API, o LoginOptions[P, R]) (*dmr.Controlle
 	op.Status = http.StatusOK
 	op.NoAuth = true
 	op.Auth = nil
-	op.Cookies = []dmr.Cookie{{Name: cookie, SetElsewhere: true}}
-	if !o.CSRF.UseSessions() {
-		op.Cookies = append(op.Cookies, dmr.Cookie{Name: o.CSRF.CookieName(), Description: "CSRF protection.", SetElsewhere: true})
+	op.Cookies = []dmr.Cookie{{Name: a.cookie, SetElsewhere: true}}
+	if !a.csrf.UseSessions() {
+		op.Cookies = append(op.Cookies, dmr.Cookie{Name: a.csrf.CookieName(), Description: "CSRF protection.", SetElsewhere: true})
 	}
 	op.Responses = []dmr.Response{
 		{Status: http.StatusUnauthorized},
@@ -186,23 +202,15 @@ func RegisterLogin[P, R any](api *dmr.API, o LoginOptions[P, R]) (*dmr.Controlle
 		op.Responses = append(op.Responses, dmr.Response{Status: http.StatusTooManyRequests, Description: ThrottledDescription,
 			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
 	}
-	return registerLogin(api, o, op)
-}
-
-func registerLogin[P, R any](api *dmr.API, o LoginOptions[P, R], op dmr.Operation) (c *dmr.Controller, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			c, err = nil, fmt.Errorf("sessionauth: registering the login endpoint: %v", p)
-		}
-	}()
-	c = api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
+	cfg := loginConfig[P, R]{LoginOptions: o, Auth: a.auth, CSRF: a.csrf}
+	c := api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
 	dmr.Post(c, op, func(ctx context.Context, in *loginInput[P]) (*R, error) {
-		return login(ctx, o, &in.Body)
+		return login(ctx, cfg, &in.Body)
 	})
-	return c, nil
+	return c
 }
 
-func login[P, R any](ctx context.Context, o LoginOptions[P, R], p *P) (*R, error) {
+func login[P, R any](ctx context.Context, o loginConfig[P, R], p *P) (*R, error) {
 	r := dmr.Request(ctx)
 	if err := o.CSRF.CheckOrigin(r); err != nil {
 		return nil, err
@@ -272,24 +280,21 @@ func defaultResponse(_ context.Context, u *auth.User) (*DjangoSessionResponse, e
 	return &DjangoSessionResponse{UserID: u.ID}, nil
 }
 
-// LogoutOptions configures [RegisterLogout]. Auth and Session are required.
+// LogoutOptions configures the logout endpoint of [Auth.RegisterLogout].
+// The zero value is usable.
 type LogoutOptions struct {
-	Auth *auth.Auth
-	// Session protects the endpoint: only a logged-in user passing the CSRF
-	// check may log out.
-	Session *Auth
 	// ControllerName defaults to "LogoutController", Path to "/auth/logout/".
 	ControllerName string
 	Path           string
 	Operation      dmr.Operation
 }
 
-// RegisterLogout adds POST <Path>: it flushes the session (the session
-// middleware then deletes the cookie) and answers 204.
-func RegisterLogout(api *dmr.API, o LogoutOptions) (c *dmr.Controller, err error) {
-	if o.Auth == nil || o.Session == nil {
-		return nil, errors.New("sessionauth: LogoutOptions.Auth and LogoutOptions.Session are required")
-	}
+// RegisterLogout adds POST <Path> ("/auth/logout/" by default), protected
+// by a (only a logged-in user passing the CSRF check and a's checks may log
+// out): it flushes the session (the session middleware then deletes the
+// cookie) and answers 204. It panics on a programmer error, like
+// http.ServeMux.Handle.
+func (a *Auth) RegisterLogout(api *dmr.API, o LogoutOptions) *dmr.Controller {
 	if o.ControllerName == "" {
 		o.ControllerName = "LogoutController"
 	}
@@ -301,17 +306,12 @@ func RegisterLogout(api *dmr.API, o LogoutOptions) (c *dmr.Controller, err error
 		op.Summary = "Log out: the session is flushed and its cookie deleted."
 	}
 	op.Status = http.StatusNoContent
-	op.Auth = []security.Auth{o.Session}
-	defer func() {
-		if p := recover(); p != nil {
-			c, err = nil, fmt.Errorf("sessionauth: registering the logout endpoint: %v", p)
-		}
-	}()
-	c = api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path})
+	op.Auth = []security.Auth{a}
+	c := api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path})
 	dmr.Post(c, op, func(ctx context.Context, _ *struct{}) (*struct{}, error) {
-		return nil, o.Auth.Logout(ctx)
+		return nil, a.auth.Logout(ctx)
 	})
-	return c, nil
+	return c
 }
 
 // CSRFResponse is the answer of the CSRF token endpoint.
@@ -324,22 +324,21 @@ func (CSRFResponse) SchemaDescription() string {
 	return "A CSRF token for the X-CSRFToken header of unsafe requests."
 }
 
-// CSRFOptions configures [RegisterCSRF]. CSRF is required.
+// CSRFOptions configures the CSRF token endpoint of [Auth.RegisterCSRF].
+// The zero value is usable.
 type CSRFOptions struct {
-	CSRF *csrf.Protector
 	// ControllerName defaults to "CSRFController", Path to "/csrf/".
 	ControllerName string
 	Path           string
 	Operation      dmr.Operation
 }
 
-// RegisterCSRF adds GET <Path>, which answers {"csrftoken":"<masked token>"}
-// and has the CSRF middleware send the csrftoken cookie (or keep the secret
-// in the session under CSRF_USE_SESSIONS).
-func RegisterCSRF(api *dmr.API, o CSRFOptions) (c *dmr.Controller, err error) {
-	if o.CSRF == nil {
-		return nil, errors.New("sessionauth: CSRFOptions.CSRF is required")
-	}
+// RegisterCSRF adds GET <Path> ("/csrf/" by default), which answers
+// {"csrftoken":"<masked token>"} and has the CSRF middleware send the
+// csrftoken cookie (or keep the secret in the session under
+// CSRF_USE_SESSIONS). It panics on a programmer error, like
+// http.ServeMux.Handle.
+func (a *Auth) RegisterCSRF(api *dmr.API, o CSRFOptions) *dmr.Controller {
 	if o.ControllerName == "" {
 		o.ControllerName = "CSRFController"
 	}
@@ -352,19 +351,14 @@ func RegisterCSRF(api *dmr.API, o CSRFOptions) (c *dmr.Controller, err error) {
 	}
 	op.NoAuth = true
 	op.Auth = nil
-	if !o.CSRF.UseSessions() {
-		op.Cookies = append(op.Cookies, dmr.Cookie{Name: o.CSRF.CookieName(), Description: "CSRF protection.", SetElsewhere: true})
+	if !a.csrf.UseSessions() {
+		op.Cookies = append(op.Cookies, dmr.Cookie{Name: a.csrf.CookieName(), Description: "CSRF protection.", SetElsewhere: true})
 	}
 	// The token comes from the session under CSRF_USE_SESSIONS, and the
 	// session may have to be saved: a store that is down answers 503.
 	op.Responses = append(op.Responses, dmr.Response{Status: http.StatusServiceUnavailable, Description: apierror.UnavailableDescription,
 		Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
-	defer func() {
-		if p := recover(); p != nil {
-			c, err = nil, fmt.Errorf("sessionauth: registering the CSRF endpoint: %v", p)
-		}
-	}()
-	c = api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
+	c := api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
 	dmr.Get(c, op, func(ctx context.Context, _ *struct{}) (*CSRFResponse, error) {
 		tok, err := csrf.GetToken(ctx)
 		if err != nil {
@@ -372,5 +366,5 @@ func RegisterCSRF(api *dmr.API, o CSRFOptions) (c *dmr.Controller, err error) {
 		}
 		return &CSRFResponse{CSRFToken: tok}, nil
 	})
-	return c, nil
+	return c
 }

@@ -27,11 +27,10 @@ func Example() {
 	})
 	_, _ = a.CreateUser(context.Background(), auth.NewUser{Username: "test_user", Password: "password"})
 
-	sa, _ := sessionauth.New(sessionauth.Options{CSRF: protect, SessionCookieName: sm.CookieName()})
+	// The auth, CSRF protector and session cookie name, given once.
+	sa, _ := sessionauth.New(sessionauth.Options{Auth: a, CSRF: protect, SessionCookieName: sm.CookieName()})
 	api := dmr.New(dmr.Config{Prefix: "/api"})
-	_, _ = sessionauth.RegisterLogin(api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
-		Auth: a, CSRF: protect,
-	})
+	sa.RegisterLogin(api, sessionauth.DefaultLoginOptions{}) // POST /api/auth/
 	me := api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: []security.Auth{sa}})
 	dmr.Get(me, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
 		name := auth.UserFromContext(ctx).Username // never nil: anonymous when nobody is logged in
@@ -59,4 +58,22 @@ func Example() {
 	// 200 {"user_id":"1"}
 	// 200 "test_user"
 	// 401 {"detail":[{"msg":"Not authenticated","type":"security"}]}
+}
+
+// PermissionRequired composes with StaffOnly: every check must pass, after
+// the CSRF check. The permission check is documented on the 403 response.
+func ExamplePermissionRequired() {
+	protect, _ := csrf.New(csrf.Options{})
+	a, _ := auth.New(auth.Options{SecretKey: []byte("example secret key"), Users: &auth.MemoryUsers{}})
+	sa, _ := sessionauth.New(sessionauth.Options{Auth: a, CSRF: protect})
+	api := dmr.New(dmr.Config{Prefix: "/api"})
+	editors := sa.With(sessionauth.StaffOnly(), sessionauth.PermissionRequired("notes.change_note"))
+	c := api.Controller(dmr.ControllerConfig{Name: "EditController", Path: "/edit/", Auth: []security.Auth{editors}})
+	dmr.Get(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
+		s := "ok"
+		return &s, nil
+	})
+	doc, _ := api.Document()
+	fmt.Println(doc.Paths["/api/edit/"].Get.Responses["403"].Description)
+	// Output: Raised when permission check failed (requires staff status and the permission notes.change_note)
 }

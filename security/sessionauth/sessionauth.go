@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/dmr-go/dmr/apierror"
@@ -22,14 +23,17 @@ const (
 	SchemeDescription     = "Reusing standard Django auth flow for API"
 	CSRFSchemeDescription = "CSRF protection"
 	CSRFFailedDescription = "Raised when CSRF check failed"
-	// PermissionDescription documents the 403 of a failed Options.Check on a
-	// safe method; on unsafe methods the 403 covers both causes.
+	// PermissionDescription documents the 403 of a failed Check on a safe
+	// method; on unsafe methods the 403 covers both causes. Both are
+	// followed by what the checks require, e.g. " (requires the permission
+	// notes.add_note)".
 	PermissionDescription       = "Raised when permission check failed"
 	CSRFOrPermissionDescription = "Raised when CSRF check failed or permission was denied"
 )
 
-// ErrPermissionDenied is what a failed Options.Check answers: 403
-// {"detail":[{"msg":"Permission denied","type":"security"}]}.
+// ErrPermissionDenied is what a failed [Check] answers unless it says more:
+// 403 {"detail":[{"msg":"Permission denied","type":"security"}]}. The
+// *[PermissionError] of [PermissionRequired] matches it with errors.Is.
 var ErrPermissionDenied error = permissionDenied{}
 
 type permissionDenied struct{}
@@ -41,21 +45,117 @@ func (permissionDenied) APIError() *apierror.Error {
 	return apierror.New(http.StatusForbidden, "Permission denied", apierror.TypeSecurity)
 }
 
-// Check is an extra condition on the logged-in user, such as [StaffOnly]. It
-// runs after the CSRF check; false answers 403 Permission denied.
-type Check func(ctx context.Context, u *auth.User) bool
+// PermissionError is the refusal of [PermissionRequired]: 403 with the
+// message "Permission denied: missing permission <perm>[, <perm>…]".
+type PermissionError struct {
+	// Missing lists the required permissions the user lacks, in the order
+	// they were required.
+	Missing []string
+}
 
-// StaffOnly admits staff users (is_staff).
-func StaffOnly(_ context.Context, u *auth.User) bool { return u.IsStaff }
+func (e *PermissionError) Error() string { return "sessionauth: " + e.msg() }
 
-// SuperuserOnly admits superusers (is_superuser).
-func SuperuserOnly(_ context.Context, u *auth.User) bool { return u.IsSuperuser }
+func (e *PermissionError) msg() string {
+	word := "permission"
+	if len(e.Missing) > 1 {
+		word = "permissions"
+	}
+	return "Permission denied: missing " + word + " " + strings.Join(e.Missing, ", ")
+}
 
-// Options configures an [Auth]. CSRF is required; everything else has
-// Django Modern Rest's defaults.
+// Is makes errors.Is(err, ErrPermissionDenied) true.
+func (e *PermissionError) Is(target error) bool { return target == ErrPermissionDenied }
+
+// APIError implements apierror.Coder.
+func (e *PermissionError) APIError() *apierror.Error {
+	ae := apierror.New(http.StatusForbidden, e.msg(), apierror.TypeSecurity)
+	ae.Err = e
+	return ae
+}
+
+// Check is an extra condition on the logged-in, active user, such as
+// [StaffOnly] or [PermissionRequired]. Checks run after the CSRF check,
+// inside Authenticate, in order; all must pass.
+type Check struct {
+	// Requires says what the check requires ("staff status", "the
+	// permission notes.add_note"); it completes the 403's description in
+	// the document. Empty adds nothing.
+	Requires string
+	// Allow returns nil to admit u. An error with an API form (such as
+	// ErrPermissionDenied, 403) is the answer; any other error (a store
+	// failure) is logged and answered 500: the check fails closed.
+	Allow func(ctx context.Context, u *auth.User) error
+}
+
+// StaffOnly admits staff users (is_staff); others get 403 Permission denied.
+func StaffOnly() Check {
+	return Check{Requires: "staff status", Allow: func(_ context.Context, u *auth.User) error {
+		if !u.IsStaff {
+			return ErrPermissionDenied
+		}
+		return nil
+	}}
+}
+
+// SuperuserOnly admits superusers (is_superuser); others get 403
+// Permission denied.
+func SuperuserOnly() Check {
+	return Check{Requires: "superuser status", Allow: func(_ context.Context, u *auth.User) error {
+		if !u.IsSuperuser {
+			return ErrPermissionDenied
+		}
+		return nil
+	}}
+}
+
+// PermissionRequired admits users that have every one of perms
+// ("<app_label>.<codename>"), by Django's rules (auth.HasPerm: an active
+// superuser has every permission; otherwise the user's own and its groups'
+// permissions, loaded once per request through auth.Options.Permissions).
+// Others get 403 with a *PermissionError naming what they lack; a failure to
+// load the permissions answers 500. It panics, at registration time, when
+// perms is empty or a permission is not of the form app_label.codename: a
+// permission that cannot exist would deny every request.
+func PermissionRequired(perms ...string) Check {
+	if len(perms) == 0 {
+		panic("sessionauth: PermissionRequired needs at least one permission")
+	}
+	for _, p := range perms {
+		if err := auth.ValidatePermission(p); err != nil {
+			panic("sessionauth: PermissionRequired: " + err.Error())
+		}
+	}
+	perms = slices.Clone(perms)
+	word := "the permission "
+	if len(perms) > 1 {
+		word = "the permissions "
+	}
+	return Check{Requires: word + strings.Join(perms, ", "), Allow: func(ctx context.Context, _ *auth.User) error {
+		var missing []string
+		for _, p := range perms {
+			ok, err := auth.HasPerm(ctx, p)
+			if err != nil {
+				return fmt.Errorf("sessionauth: permission check: %w", err)
+			}
+			if !ok {
+				missing = append(missing, p)
+			}
+		}
+		if missing != nil {
+			return &PermissionError{Missing: missing}
+		}
+		return nil
+	}}
+}
+
+// Options configures an [Auth]. Auth and CSRF are required; everything else
+// has Django Modern Rest's defaults. These settings are given once: the
+// login, logout and CSRF endpoints registered through the Auth use them.
 type Options struct {
-	// CSRF checks unsafe requests (required). Its cookie name and session
-	// mode also shape the document.
+	// Auth logs users in and out (the login and logout endpoints).
+	Auth *auth.Auth
+	// CSRF checks unsafe requests and refuses logins from foreign origins.
+	// Its cookie name and session mode also shape the document.
 	CSRF *csrf.Protector
 	// SessionCookieName names the session cookie in the document; empty
 	// means "sessionid". Pass sessions.Middleware.CookieName() when the
@@ -65,19 +165,20 @@ type Options struct {
 	// "django_session" and "csrf".
 	SchemeName     string
 	CSRFSchemeName string
-	// Check, when set, must admit the user after the CSRF check.
-	Check Check
+	// Checks must all admit the user, after the CSRF check.
+	Checks []Check
 }
 
 // Auth is Django session authentication for endpoints (a security.Auth).
 // Create it with [New]; it is safe for concurrent use.
 type Auth struct {
+	auth       *auth.Auth
 	csrf       *csrf.Protector
 	cookie     string
 	scheme     string
 	csrfScheme string // empty under CSRF_USE_SESSIONS
 	csrfCookie string
-	check      Check
+	checks     []Check
 }
 
 var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
@@ -93,7 +194,15 @@ func New(o Options) (*Auth, error) {
 	if o.CSRF == nil {
 		return nil, errors.New("sessionauth: Options.CSRF is required: session auth without CSRF checks is not safe")
 	}
-	a := &Auth{csrf: o.CSRF, cookie: o.SessionCookieName, scheme: o.SchemeName, csrfScheme: o.CSRFSchemeName, check: o.Check}
+	if o.Auth == nil {
+		return nil, errors.New("sessionauth: Options.Auth is required")
+	}
+	for i, c := range o.Checks {
+		if c.Allow == nil {
+			return nil, fmt.Errorf("sessionauth: Options.Checks[%d] has no Allow function", i)
+		}
+	}
+	a := &Auth{auth: o.Auth, csrf: o.CSRF, cookie: o.SessionCookieName, scheme: o.SchemeName, csrfScheme: o.CSRFSchemeName, checks: slices.Clone(o.Checks)}
 	if a.cookie == "" {
 		a.cookie = "sessionid"
 	}
@@ -122,19 +231,28 @@ func New(o Options) (*Auth, error) {
 	return a, nil
 }
 
-// With returns a copy of a whose Check is check (nil removes it), for
-// endpoints that need more than a logged-in user:
+// With returns a copy of a that also requires checks (after a's own), for
+// endpoints that need more than a logged-in user; all must pass:
 //
-//	staff := sa.With(sessionauth.StaffOnly)
-func (a *Auth) With(check Check) *Auth {
+//	staff := sa.With(sessionauth.StaffOnly())
+//	editors := staff.With(sessionauth.PermissionRequired("notes.change_note"))
+//
+// It panics on a Check without Allow (a programmer error, found at
+// registration).
+func (a *Auth) With(checks ...Check) *Auth {
+	for i, c := range checks {
+		if c.Allow == nil {
+			panic(fmt.Sprintf("sessionauth: With: check %d has no Allow function", i))
+		}
+	}
 	b := *a
-	b.check = check
+	b.checks = append(slices.Clone(a.checks), checks...)
 	return &b
 }
 
 // Authenticate implements security.Auth: the current user must be
 // authenticated and active; then CSRF is checked on unsafe methods; then
-// Options.Check.
+// every Check, in order.
 func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 	ctx := r.Context()
 	u, err := auth.CurrentUser(ctx)
@@ -149,10 +267,26 @@ func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 	if err := a.csrf.Check(r); err != nil {
 		return nil, err
 	}
-	if a.check != nil && !a.check(ctx, u) {
-		return nil, ErrPermissionDenied
+	for _, c := range a.checks {
+		if err := c.Allow(ctx, u); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
+}
+
+// requires is what the checks require, for the 403's description.
+func (a *Auth) requires() string {
+	var parts []string
+	for _, c := range a.checks {
+		if c.Requires != "" {
+			parts = append(parts, c.Requires)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (requires " + strings.Join(parts, " and ") + ")"
 }
 
 // Describe implements security.Auth.
@@ -174,13 +308,14 @@ func (a *Auth) Describe(op security.Operation) security.Description {
 			d.Requirement[a.csrfScheme] = []string{}
 		}
 	}
+	checked := len(a.checks) > 0
 	switch {
-	case unsafe && a.check != nil:
-		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: CSRFOrPermissionDescription})
+	case unsafe && checked:
+		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: CSRFOrPermissionDescription + a.requires()})
 	case unsafe:
 		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: CSRFFailedDescription})
-	case a.check != nil:
-		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: PermissionDescription})
+	case checked:
+		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: PermissionDescription + a.requires()})
 	}
 	return d
 }

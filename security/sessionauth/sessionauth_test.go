@@ -88,24 +88,16 @@ func newApp(t *testing.T, cfg appConfig) *app {
 		t.Fatal(err)
 	}
 	a.sessAuth, err = sessionauth.New(sessionauth.Options{
-		CSRF: a.protect, SessionCookieName: sm.CookieName(),
+		Auth: a.auth, CSRF: a.protect, SessionCookieName: sm.CookieName(),
 		SchemeName: cfg.schemeName, CSRFSchemeName: cfg.csrfSchemeName,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.api = dmr.New(dmr.Config{Title: "Test", Prefix: "/api"})
-	if _, err := sessionauth.RegisterLogin(a.api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
-		Auth: a.auth, CSRF: a.protect, SessionCookieName: sm.CookieName(),
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sessionauth.RegisterLogout(a.api, sessionauth.LogoutOptions{Auth: a.auth, Session: a.sessAuth}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sessionauth.RegisterCSRF(a.api, sessionauth.CSRFOptions{CSRF: a.protect}); err != nil {
-		t.Fatal(err)
-	}
+	a.sessAuth.RegisterLogin(a.api, nil)
+	a.sessAuth.RegisterLogout(a.api, sessionauth.LogoutOptions{})
+	a.sessAuth.RegisterCSRF(a.api, sessionauth.CSRFOptions{})
 	me := a.api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: []security.Auth{a.sessAuth}})
 	dmr.Get(me, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
 		name := auth.UserFromContext(ctx).Username
@@ -115,7 +107,7 @@ func newApp(t *testing.T, cfg appConfig) *app {
 		s := "posted by " + auth.UserFromContext(ctx).Username
 		return &s, nil
 	})
-	staff := a.api.Controller(dmr.ControllerConfig{Name: "StaffController", Path: "/staff/", Auth: []security.Auth{a.sessAuth.With(sessionauth.StaffOnly)}})
+	staff := a.api.Controller(dmr.ControllerConfig{Name: "StaffController", Path: "/staff/", Auth: []security.Auth{a.sessAuth.With(sessionauth.StaffOnly())}})
 	dmr.Get(staff, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
 		s := "staff"
 		return &s, nil
@@ -502,13 +494,23 @@ func TestInvalidNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a, err := auth.New(auth.Options{SecretKey: []byte("k"), Users: &auth.MemoryUsers{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sessionauth.New(sessionauth.Options{Auth: a, CSRF: p}); err != nil {
+		t.Fatalf("valid options refused: %v", err)
+	}
 	for _, o := range []sessionauth.Options{
 		{},
-		{CSRF: p, SessionCookieName: "bad name"},
-		{CSRF: p, SessionCookieName: "a;b"},
-		{CSRF: p, SchemeName: "has space"},
-		{CSRF: p, CSRFSchemeName: "x/y"},
-		{CSRF: p, SchemeName: "same", CSRFSchemeName: "same"},
+		{CSRF: p},
+		{Auth: a},
+		{Auth: a, CSRF: p, SessionCookieName: "bad name"},
+		{Auth: a, CSRF: p, SessionCookieName: "a;b"},
+		{Auth: a, CSRF: p, SchemeName: "has space"},
+		{Auth: a, CSRF: p, CSRFSchemeName: "x/y"},
+		{Auth: a, CSRF: p, SchemeName: "same", CSRFSchemeName: "same"},
+		{Auth: a, CSRF: p, Checks: []sessionauth.Check{{Requires: "no function"}}},
 	} {
 		if _, err := sessionauth.New(o); err == nil {
 			t.Errorf("New(%+v) accepted", o)
@@ -541,12 +543,12 @@ func TestDocumentResponses(t *testing.T) {
 			"406 Raised when provided `Accept` header cannot be satisfied",
 			"422 Raised when returned response does not match the response schema",
 			"503 " + apierror.UnavailableDescription}},
-		{"/api/staff/", "get", []string{"200 OK", "401 Raised when auth was not successful", "403 Raised when permission check failed",
+		{"/api/staff/", "get", []string{"200 OK", "401 Raised when auth was not successful", "403 Raised when permission check failed (requires staff status)",
 			"406 Raised when provided `Accept` header cannot be satisfied",
 			"422 Raised when returned response does not match the response schema",
 			"503 " + apierror.UnavailableDescription}},
 		{"/api/staff/", "delete", []string{"200 OK", "401 Raised when auth was not successful",
-			"403 Raised when CSRF check failed or permission was denied",
+			"403 Raised when CSRF check failed or permission was denied (requires staff status)",
 			"406 Raised when provided `Accept` header cannot be satisfied",
 			"422 Raised when returned response does not match the response schema",
 			"503 " + apierror.UnavailableDescription}},

@@ -89,11 +89,11 @@ func newThrottleApp(t *testing.T) *throttleApp {
 	sm, _ := sessions.NewMiddleware(sessions.Options{Store: &sessions.MemoryStore{}})
 	p, _ := csrf.New(csrf.Options{})
 	ta.api = dmr.New(dmr.Config{Prefix: "/api"})
-	if _, err := sessionauth.RegisterLogin(ta.api, sessionauth.LoginOptions[sessionauth.DjangoSessionPayload, sessionauth.DjangoSessionResponse]{
-		Auth: a, CSRF: p, Throttle: th, Observe: ta.seen.observe,
-	}); err != nil {
+	sa, err := sessionauth.New(sessionauth.Options{Auth: a, CSRF: p})
+	if err != nil {
 		t.Fatal(err)
 	}
+	sa.RegisterLogin(ta.api, sessionauth.DefaultLoginOptions{Throttle: th, Observe: ta.seen.observe})
 	ta.h = sm.Handler(p.Middleware(a.Middleware(ta.api)))
 	hasher.n.Store(0)
 	return ta
