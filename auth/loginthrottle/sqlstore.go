@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/sqldb"
 )
 
@@ -24,6 +25,10 @@ type SQLOptions struct {
 	// table must have a roughly synchronised clock (expiry is stored as a
 	// Unix time in milliseconds).
 	Now func() time.Time
+	// Timeout bounds each operation (a frozen or locked database answers
+	// within it, as apierror.ErrUnavailable: 503). Zero means no bound
+	// beyond the caller's context.
+	Timeout time.Duration
 }
 
 // SQLStore keeps counters in the dmr_login_failure table: one row per
@@ -42,6 +47,15 @@ type SQLStore struct {
 	stmts     *sqldb.StmtCache
 	q         sqlQueries
 	lastSweep atomic.Int64 // Unix ms
+	timeout   time.Duration
+}
+
+// bound gives one operation its deadline.
+func (s *SQLStore) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.timeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.timeout)
 }
 
 type sqlQueries struct {
@@ -91,7 +105,7 @@ func NewSQLStore(db *sql.DB, o SQLOptions) (*SQLStore, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &SQLStore{db: db, d: o.Dialect, now: o.Now, stmts: sqldb.NewStmtCache(db), q: q}, nil
+	return &SQLStore{db: db, d: o.Dialect, now: o.Now, stmts: sqldb.NewStmtCache(db), q: q, timeout: o.Timeout}, nil
 }
 
 func (q sqlQueries) mapPlaceholders(f func(string) string) sqlQueries {
@@ -120,7 +134,9 @@ func (s *SQLStore) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 // Add implements Store. The write and the read of the new count are two
 // statements: concurrent failures may each read a count that includes the
 // others', which only makes the lock apply sooner.
-func (s *SQLStore) Add(ctx context.Context, key string, delta int64, ttl time.Duration) (int64, error) {
+func (s *SQLStore) Add(ctx0 context.Context, key string, delta int64, ttl time.Duration) (n int64, err error) {
+	ctx, cancel := s.bound(ctx0)
+	defer func() { err = apierror.MarkUnavailableCtx(ctx, err); cancel() }()
 	if delta != 1 && delta != -1 {
 		return 0, fmt.Errorf("loginthrottle: delta %d: want 1 or -1", delta)
 	}
@@ -139,7 +155,6 @@ func (s *SQLStore) Add(ctx context.Context, key string, delta int64, ttl time.Du
 	if st, err = s.stmt(ctx, s.q.get); err != nil {
 		return 0, err
 	}
-	var n int64
 	switch err := st.QueryRowContext(ctx, key, now).Scan(&n); {
 	case errors.Is(err, sql.ErrNoRows):
 		return 0, nil
@@ -163,13 +178,15 @@ func (s *SQLStore) maybeSweep(ctx context.Context, now int64) {
 }
 
 // Count implements Store.
-func (s *SQLStore) Count(ctx context.Context, key string) (int64, time.Duration, error) {
+func (s *SQLStore) Count(ctx0 context.Context, key string) (n int64, left time.Duration, err error) {
+	ctx, cancel := s.bound(ctx0)
+	defer func() { err = apierror.MarkUnavailableCtx(ctx, err); cancel() }()
 	now := s.now().UnixMilli()
 	st, err := s.stmt(ctx, s.q.count)
 	if err != nil {
 		return 0, 0, err
 	}
-	var n, exp int64
+	var exp int64
 	switch err := st.QueryRowContext(ctx, key, now).Scan(&n, &exp); {
 	case errors.Is(err, sql.ErrNoRows):
 		return 0, 0, nil
@@ -180,7 +197,9 @@ func (s *SQLStore) Count(ctx context.Context, key string) (int64, time.Duration,
 }
 
 // Reset implements Store.
-func (s *SQLStore) Reset(ctx context.Context, key string) error {
+func (s *SQLStore) Reset(ctx0 context.Context, key string) (err error) {
+	ctx, cancel := s.bound(ctx0)
+	defer func() { err = apierror.MarkUnavailableCtx(ctx, err); cancel() }()
 	st, err := s.stmt(ctx, s.q.reset)
 	if err != nil {
 		return err
