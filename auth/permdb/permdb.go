@@ -129,7 +129,6 @@ func (l *Loader) queries() (user, all string) {
 	return user, all
 }
 
-
 // Close releases the prepared statements. It does not close the database.
 func (l *Loader) Close() error { return l.stmts.Close() }
 
