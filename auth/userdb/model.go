@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // DefaultModel is Django's stock user model (AUTH_USER_MODEL's default).
@@ -216,8 +218,9 @@ func ParseIntPK(s string) (int64, bool) {
 	return n, true
 }
 
-// UUID is a UUID's 16 bytes.
-type UUID [16]byte
+// UUID is a UUID's 16 bytes (sqldb.UUID: String gives Django's str(pk),
+// Hex the char(32) form).
+type UUID = sqldb.UUID
 
 // ParseUUID reads a UUID as Django's UUIDField.to_python does
 // (uuid.UUID(hex=s)): "urn:" and "uuid:" removed, braces stripped at both
@@ -240,25 +243,6 @@ func ParseUUID(s string) (UUID, bool) {
 	}
 	return u, true
 }
-
-// String is the hyphenated lower-case form (Python's str(uuid)), which
-// Django stores in sessions.
-func (u UUID) String() string {
-	var b [36]byte
-	hex.Encode(b[0:8], u[0:4])
-	b[8] = '-'
-	hex.Encode(b[9:13], u[4:6])
-	b[13] = '-'
-	hex.Encode(b[14:18], u[6:8])
-	b[18] = '-'
-	hex.Encode(b[19:23], u[8:10])
-	b[23] = '-'
-	hex.Encode(b[24:], u[10:])
-	return string(b[:])
-}
-
-// Hex is the 32-digit form (uuid.hex) Django stores in char(32) columns.
-func (u UUID) Hex() string { return hex.EncodeToString(u[:]) }
 
 // NewUUID4 returns a random (version 4) UUID, as Django's default=uuid.uuid4.
 func NewUUID4() UUID {
