@@ -41,11 +41,11 @@ var djangoDDL = map[Dialect][]string{
 	},
 }
 
-func dialects(t *testing.T) map[string]func(t *testing.T) *sqldb.DB {
-	return map[string]func(t *testing.T) *sqldb.DB{
-		"sqlite":   func(t *testing.T) *sqldb.DB { return openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite3")) },
-		"postgres": func(t *testing.T) *sqldb.DB { return openURL(t, testenv.PostgresURL(t)) },
-		"mysql":    func(t *testing.T) *sqldb.DB { return openURL(t, testenv.MySQLURL(t)) },
+func dialects(testing.TB) map[string]func(t testing.TB) *sqldb.DB {
+	return map[string]func(t testing.TB) *sqldb.DB{
+		"sqlite":   func(t testing.TB) *sqldb.DB { return openURL(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite3")) },
+		"postgres": func(t testing.TB) *sqldb.DB { return openURL(t, testenv.PostgresURL(t)) },
+		"mysql":    func(t testing.TB) *sqldb.DB { return openURL(t, testenv.MySQLURL(t)) },
 	}
 }
 

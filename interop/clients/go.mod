@@ -74,6 +74,18 @@ require (
 	go.opentelemetry.io/otel/trace v1.47.0
 )
 
-require github.com/dmr-go/dmr v0.0.0 // indirect
+require (
+	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/beorn7/perks v1.0.1 // indirect
+	github.com/dmr-go/dmr v0.0.0 // indirect
+	github.com/go-sql-driver/mysql v1.10.1 // indirect
+	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
+	github.com/pandatix/go-abnf v0.5.5 // indirect
+	github.com/prometheus/client_golang v1.25.0 // indirect
+	github.com/prometheus/client_model v0.6.3 // indirect
+	github.com/prometheus/common v0.74.0 // indirect
+	github.com/prometheus/procfs v0.22.0 // indirect
+	google.golang.org/protobuf v1.36.12 // indirect
+)
 
 replace github.com/dmr-go/dmr => ../..
