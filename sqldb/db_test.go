@@ -182,7 +182,6 @@ func TestCreateTablesConcurrently(t *testing.T) {
 						return
 					}
 					pools[i] = db
-					dialect = db.Dialect
 					q := db.Dialect.Quote
 					errs[i] = db.CreateTables(context.Background(), "sqldb_test",
 						sqldb.Table{Name: "a", Create: "CREATE TABLE " + q("a") + " (x integer NOT NULL)",
@@ -193,6 +192,7 @@ func TestCreateTablesConcurrently(t *testing.T) {
 			wg.Wait()
 			for _, p := range pools {
 				if p != nil {
+					dialect = p.Dialect // read after every goroutine is done
 					defer p.Close()
 				}
 			}
