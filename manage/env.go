@@ -123,7 +123,6 @@ type Env struct {
 	Metrics *metrics.Metrics
 
 	offline   bool
-	userTable *userdb.Store
 	closers   []func() error
 }
 

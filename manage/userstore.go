@@ -47,7 +47,6 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", EnvAuthUserModel, err)
 	}
-	e.userTable = store
 	e.UserTable = store
 	e.closers = append(e.closers, store.Close) // its prepared statements
 	e.Users = store
@@ -136,5 +135,5 @@ func tableOf(m userdb.Model) string {
 func (e *Env) customUserModel() bool { return !e.Config.UserModel().IsStock() }
 
 func (e *Env) createUserTables(ctx context.Context) error {
-	return e.userTable.CreateTables(ctx)
+	return e.UserTable.CreateTables(ctx)
 }

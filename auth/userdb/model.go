@@ -207,6 +207,9 @@ func hexVal(c rune) (byte, bool) {
 // ParseIntPK reads a session's _auth_user_id for an integer key as Django's
 // AutoField.to_python does (Python's int()).
 func ParseIntPK(s string) (int64, bool) {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return n, true // what Django writes: no whitespace or underscores
+	}
 	d, ok := pyInt(s, 10)
 	if !ok {
 		return 0, false
