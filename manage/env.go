@@ -310,7 +310,7 @@ func isZeroTrust(t securityheaders.Trust) bool {
 // (for signed cookies too, so that every instance shares them).
 func (e *Env) openLoginThrottle(trust securityheaders.Trust) error {
 	var err error
-	if e.LoginFailures, err = loginthrottle.NewSQLStore(e.DB, loginthrottle.SQLOptions{Dialect: e.Dialect, Timeout: e.Config.StoreTimeout()}); err != nil {
+	if e.LoginFailures, err = loginthrottle.NewSQLStore(e.SQL, loginthrottle.SQLOptions{}); err != nil {
 		return err
 	}
 	e.closers = append(e.closers, e.LoginFailures.Close)

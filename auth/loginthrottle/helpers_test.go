@@ -1,50 +1,34 @@
 package loginthrottle
 
 import (
-	"database/sql"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"github.com/dmr-go/dmr/internal/fakeclock"
 	"github.com/dmr-go/dmr/internal/testenv"
 	"github.com/dmr-go/dmr/sqldb"
 )
 
-// clock is an injected clock tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the injected clock tests move by hand.
+type clock = fakeclock.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)} }
+func newClock() *clock { return fakeclock.New(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) }
 
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func sqliteDB(t testing.TB) *sql.DB {
+func sqliteDB(t testing.TB) *sqldb.DB {
 	return openDB(t, "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite3"))
 }
 
-func openDB(t testing.TB, url string) *sql.DB {
+func openDB(t testing.TB, url string) *sqldb.DB {
 	t.Helper()
 	db, err := sqldb.Open(t.Context(), url, sqldb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db.Write
+	return db
 }
 
 // storeEnv opens one kind of store; clock is nil when the store keeps
@@ -54,9 +38,9 @@ type storeEnv struct {
 	open func(t testing.TB, c *clock) Store
 }
 
-func newSQL(t testing.TB, db *sql.DB, d sqldb.Dialect, c *clock) *SQLStore {
+func newSQL(t testing.TB, db *sqldb.DB, c *clock) *SQLStore {
 	t.Helper()
-	o := SQLOptions{Dialect: d}
+	var o SQLOptions
 	if c != nil {
 		o.Now = c.Now
 	}
@@ -73,9 +57,9 @@ func newSQL(t testing.TB, db *sql.DB, d sqldb.Dialect, c *clock) *SQLStore {
 
 var clockedStores = []storeEnv{
 	{"memory", func(t testing.TB, c *clock) Store { return NewMemoryStore(MemoryOptions{Now: c.Now}) }},
-	{"sqlite", func(t testing.TB, c *clock) Store { return newSQL(t, sqliteDB(t), sqldb.SQLite, c) }},
-	{"postgres", func(t testing.TB, c *clock) Store { return newSQL(t, testenv.Postgres(t), sqldb.Postgres, c) }},
-	{"mysql", func(t testing.TB, c *clock) Store { return newSQL(t, openDB(t, testenv.MySQLURL(t)), sqldb.MySQL, c) }},
+	{"sqlite", func(t testing.TB, c *clock) Store { return newSQL(t, sqliteDB(t), c) }},
+	{"postgres", func(t testing.TB, c *clock) Store { return newSQL(t, openDB(t, testenv.PostgresURL(t)), c) }},
+	{"mysql", func(t testing.TB, c *clock) Store { return newSQL(t, openDB(t, testenv.MySQLURL(t)), c) }},
 }
 
 func redisStore(t testing.TB) *RedisStore {

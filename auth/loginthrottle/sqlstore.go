@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -19,16 +17,10 @@ const Table = "dmr_login_failure"
 
 // SQLOptions configures an [SQLStore].
 type SQLOptions struct {
-	// Dialect of the database: sqldb.SQLite, sqldb.Postgres or sqldb.MySQL. Required.
-	Dialect sqldb.Dialect
 	// Now is the clock; nil means time.Now. Every instance sharing the
 	// table must have a roughly synchronised clock (expiry is stored as a
 	// Unix time in milliseconds).
 	Now func() time.Time
-	// Timeout bounds each operation (a frozen or locked database answers
-	// within it, as apierror.ErrUnavailable: 503). Zero means no bound
-	// beyond the caller's context.
-	Timeout time.Duration
 }
 
 // SQLStore keeps counters in the dmr_login_failure table: one row per
@@ -37,25 +29,17 @@ type SQLOptions struct {
 // deleted, at most once a minute per store, by a later failure.
 //
 // The statements are plain SQL apart from the upsert, the one statement
-// that differs between dialects (a MySQL case would use ON DUPLICATE KEY
-// UPDATE); placeholders are written $1, $2… and turned into ?1, ?2… for
-// SQLite.
+// that differs between dialects; each uses its arguments once, in order, so
+// sqldb.Dialect.Rebind fits them to every dialect. They run on the
+// database's Write pool, each under its per-operation deadline
+// (sqldb.DB.Context): a frozen or locked database answers within it, as
+// apierror.ErrUnavailable (503).
 type SQLStore struct {
-	db        *sql.DB
-	d         sqldb.Dialect
+	db        *sqldb.DB
 	now       func() time.Time
 	stmts     *sqldb.StmtCache
 	q         sqlQueries
 	lastSweep atomic.Int64 // Unix ms
-	timeout   time.Duration
-}
-
-// bound gives one operation its deadline.
-func (s *SQLStore) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if s.timeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, s.timeout)
 }
 
 type sqlQueries struct {
@@ -67,54 +51,47 @@ const sweepInterval = time.Minute
 
 // NewSQLStore returns an SQLStore on db. Create the table with CreateTable
 // (the example's migrate command does).
-func NewSQLStore(db *sql.DB, o SQLOptions) (*SQLStore, error) {
+func NewSQLStore(db *sqldb.DB, o SQLOptions) (*SQLStore, error) {
 	if db == nil {
 		return nil, errors.New("loginthrottle: nil database")
 	}
+	if err := db.Validate(); err != nil {
+		return nil, fmt.Errorf("loginthrottle: %w", err)
+	}
 	q := sqlQueries{
 		create: `CREATE TABLE IF NOT EXISTS ` + Table + ` (login_key varchar(200) NOT NULL PRIMARY KEY, failures integer NOT NULL, expires_ms bigint NOT NULL)`,
-		sub:    `UPDATE ` + Table + ` SET failures = failures - 1 WHERE login_key = $1 AND expires_ms > $2 AND failures > 0`,
-		get:    `SELECT failures FROM ` + Table + ` WHERE login_key = $1 AND expires_ms > $2`,
-		count:  `SELECT failures, expires_ms FROM ` + Table + ` WHERE login_key = $1 AND expires_ms > $2 AND failures > 0`,
-		reset:  `DELETE FROM ` + Table + ` WHERE login_key = $1`,
-		sweep:  `DELETE FROM ` + Table + ` WHERE expires_ms <= $1`,
+		sub:    `UPDATE ` + Table + ` SET failures = failures - 1 WHERE login_key = ? AND expires_ms > ? AND failures > 0`,
+		get:    `SELECT failures FROM ` + Table + ` WHERE login_key = ? AND expires_ms > ?`,
+		count:  `SELECT failures, expires_ms FROM ` + Table + ` WHERE login_key = ? AND expires_ms > ? AND failures > 0`,
+		reset:  `DELETE FROM ` + Table + ` WHERE login_key = ?`,
+		sweep:  `DELETE FROM ` + Table + ` WHERE expires_ms <= ?`,
 	}
-	switch o.Dialect {
+	// Arguments: the key, the new expiry, now; an expired row restarts at 1.
+	switch db.Dialect {
 	case sqldb.MySQL:
-		// The same arguments in the same order ($1 key, $2 new expiry, $3
-		// now); the assignments read the row's old values left to right.
-		q.create = `CREATE TABLE IF NOT EXISTS ` + Table + ` (login_key varchar(200) NOT NULL PRIMARY KEY, failures integer NOT NULL, expires_ms bigint NOT NULL)`
-		q.add = `INSERT INTO ` + Table + ` (login_key, failures, expires_ms) VALUES ($1, 1, $2) ` +
-			`ON DUPLICATE KEY UPDATE failures = IF(expires_ms <= $3, 1, failures + 1), expires_ms = VALUES(expires_ms)`
+		// The assignments read the row's old values left to right.
+		q.add = `INSERT INTO ` + Table + ` (login_key, failures, expires_ms) VALUES (?, 1, ?) ` +
+			`ON DUPLICATE KEY UPDATE failures = IF(expires_ms <= ?, 1, failures + 1), expires_ms = VALUES(expires_ms)`
 	case sqldb.SQLite, sqldb.Postgres:
-		// $2 new expiry, $3 now: an expired row restarts at 1.
-		q.add = `INSERT INTO ` + Table + ` (login_key, failures, expires_ms) VALUES ($1, 1, $2) ` +
+		q.add = `INSERT INTO ` + Table + ` (login_key, failures, expires_ms) VALUES (?, 1, ?) ` +
 			`ON CONFLICT (login_key) DO UPDATE SET ` +
-			`failures = CASE WHEN ` + Table + `.expires_ms <= $3 THEN 1 ELSE ` + Table + `.failures + 1 END, ` +
+			`failures = CASE WHEN ` + Table + `.expires_ms <= ? THEN 1 ELSE ` + Table + `.failures + 1 END, ` +
 			`expires_ms = excluded.expires_ms`
 	default:
-		return nil, fmt.Errorf("loginthrottle: unsupported dialect %v", o.Dialect)
+		return nil, fmt.Errorf("loginthrottle: unsupported dialect %v", db.Dialect)
 	}
-	if o.Dialect == sqldb.SQLite {
-		q = q.mapPlaceholders(func(s string) string { return strings.ReplaceAll(s, "$", "?") })
-	}
-	if o.Dialect == sqldb.MySQL { // positional ?: each argument is used once, in order
-		dollar := regexp.MustCompile(`\$[0-9]+`)
-		q = q.mapPlaceholders(func(s string) string { return dollar.ReplaceAllString(s, "?") })
+	for _, p := range []*string{&q.add, &q.sub, &q.get, &q.count, &q.reset, &q.sweep} {
+		*p = db.Dialect.Rebind(*p)
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &SQLStore{db: db, d: o.Dialect, now: o.Now, stmts: sqldb.NewStmtCache(db), q: q, timeout: o.Timeout}, nil
-}
-
-func (q sqlQueries) mapPlaceholders(f func(string) string) sqlQueries {
-	return sqlQueries{f(q.create), f(q.add), f(q.sub), f(q.get), f(q.count), f(q.reset), f(q.sweep)}
+	return &SQLStore{db: db, now: o.Now, stmts: sqldb.NewStmtCache(db.Write), q: q}, nil
 }
 
 // CreateTable creates the table if it is missing.
 func (s *SQLStore) CreateTable(ctx context.Context) error {
-	if _, err := s.db.ExecContext(ctx, s.q.create); err != nil {
+	if _, err := s.db.Write.ExecContext(ctx, s.q.create); err != nil {
 		return fmt.Errorf("loginthrottle: create %s: %w", Table, err)
 	}
 	return nil
@@ -135,7 +112,7 @@ func (s *SQLStore) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 // statements: concurrent failures may each read a count that includes the
 // others', which only makes the lock apply sooner.
 func (s *SQLStore) Add(ctx0 context.Context, key string, delta int64, ttl time.Duration) (n int64, err error) {
-	ctx, cancel := s.bound(ctx0)
+	ctx, cancel := s.db.Context(ctx0)
 	defer func() { err = apierror.MarkUnavailableCtx(ctx, err); cancel() }()
 	if delta != 1 && delta != -1 {
 		return 0, fmt.Errorf("loginthrottle: delta %d: want 1 or -1", delta)
@@ -179,7 +156,7 @@ func (s *SQLStore) maybeSweep(ctx context.Context, now int64) {
 
 // Count implements Store.
 func (s *SQLStore) Count(ctx0 context.Context, key string) (n int64, left time.Duration, err error) {
-	ctx, cancel := s.bound(ctx0)
+	ctx, cancel := s.db.Context(ctx0)
 	defer func() { err = apierror.MarkUnavailableCtx(ctx, err); cancel() }()
 	now := s.now().UnixMilli()
 	st, err := s.stmt(ctx, s.q.count)
@@ -198,7 +175,7 @@ func (s *SQLStore) Count(ctx0 context.Context, key string) (n int64, left time.D
 
 // Reset implements Store.
 func (s *SQLStore) Reset(ctx0 context.Context, key string) (err error) {
-	ctx, cancel := s.bound(ctx0)
+	ctx, cancel := s.db.Context(ctx0)
 	defer func() { err = apierror.MarkUnavailableCtx(ctx, err); cancel() }()
 	st, err := s.stmt(ctx, s.q.reset)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dmr-go/dmr/sqldb"
 )
 
 // TestStoreCounting runs the same steps on every store with an injected
@@ -63,7 +62,7 @@ func TestStoreCounting(t *testing.T) {
 			for i, st := range steps {
 				switch st.op {
 				case "advance":
-					c.Advance(st.advance)
+					c.Add(st.advance)
 				case "add":
 					n, err := s.Add(ctx, st.key, 1, ttl)
 					if err != nil || n != st.wantN {
@@ -180,19 +179,19 @@ func TestStoreConcurrentAdds(t *testing.T) {
 func TestSQLStoreSweepsExpiredRows(t *testing.T) {
 	c := newClock()
 	db := sqliteDB(t)
-	s := newSQL(t, db, sqldb.SQLite, c)
+	s := newSQL(t, db, c)
 	ctx := t.Context()
 	for i := range 5 {
 		if _, err := s.Add(ctx, fmt.Sprint("old", i), 1, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
-	c.Advance(2 * time.Minute) // all expired, and a sweep is due
+	c.Add(2 * time.Minute) // all expired, and a sweep is due
 	if _, err := s.Add(ctx, "new", 1, time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	var rows int
-	if err := db.QueryRowContext(ctx, "SELECT count(*) FROM "+Table).Scan(&rows); err != nil {
+	if err := db.Write.QueryRowContext(ctx, "SELECT count(*) FROM "+Table).Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
 	if rows != 1 {
@@ -207,7 +206,7 @@ func TestMemoryStoreSweeps(t *testing.T) {
 	for i := range sweepEvery - 1 {
 		s.Add(ctx, fmt.Sprint(i), 1, time.Second)
 	}
-	c.Advance(time.Second)
+	c.Add(time.Second)
 	s.Add(ctx, "last", 1, time.Second) // the sweepEvery-th Add sweeps
 	if got := s.Len(); got != 1 {
 		t.Fatalf("Len = %d after the sweep, want 1", got)

@@ -133,7 +133,7 @@ func TestThrottle(t *testing.T) {
 			ctx := t.Context()
 			for i, st := range tc.steps {
 				if st.op == "advance" {
-					c.Advance(st.advance)
+					c.Add(st.advance)
 					continue
 				}
 				err := th.Begin(ctx, st.ip, st.user)
