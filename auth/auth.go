@@ -73,9 +73,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives errors of the lazy user load; default slog.Default().
 	Logger *slog.Logger
-	// StoreTimeout bounds each user store operation Auth makes (the current
-	// user's load, the login's lookup and last_login update, password
-	// changes) through its context; zero means no deadline beyond the
+	// StoreTimeout bounds each user store and permission source operation
+	// Auth makes (the current user's load, the login's lookup and last_login
+	// update, password changes, permission loads) through its context; zero means no deadline beyond the
 	// request's own. Store errors that are infrastructure failures
 	// (apierror.IsUnavailable, the deadline included) are marked
 	// apierror.ErrUnavailable and answer 503 with Retry-After. A ModelBackend
@@ -118,7 +118,10 @@ func New(o Options) (*Auth, error) {
 	}
 	a.hashKey = hk
 	if a.users != nil {
-		a.storeUsers = boundedUsers{next: a.users, timeout: o.StoreTimeout}
+		a.storeUsers = boundedUsers{next: a.users, storeTimeout: storeTimeout(o.StoreTimeout)}
+	}
+	if a.perms != nil {
+		a.perms = boundedPerms{next: a.perms, storeTimeout: storeTimeout(o.StoreTimeout)}
 	}
 	if a.hashers == nil {
 		a.hashers = &hashers.Hashers{}

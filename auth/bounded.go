@@ -9,20 +9,45 @@ import (
 	"github.com/dmr-go/dmr/apierror"
 )
 
+// storeTimeout is Options.StoreTimeout: the deadline each store operation
+// Auth makes gets.
+type storeTimeout time.Duration
+
+func (t storeTimeout) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if t <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, time.Duration(t))
+}
+
 // boundedUsers is the UserStore Auth calls: each operation gets its own
 // deadline (Options.StoreTimeout) and infrastructure failures
 // (apierror.IsUnavailable) are marked apierror.ErrUnavailable, so they answer
 // 503 with Retry-After instead of 500.
 type boundedUsers struct {
-	next    UserStore
-	timeout time.Duration
+	next UserStore
+	storeTimeout
 }
 
-func (b boundedUsers) bound(ctx context.Context) (context.Context, context.CancelFunc) {
-	if b.timeout <= 0 {
-		return ctx, func() {}
-	}
-	return context.WithTimeout(ctx, b.timeout)
+// boundedPerms is the PermissionSource Auth calls, bounded and marked the
+// same way.
+type boundedPerms struct {
+	next PermissionSource
+	storeTimeout
+}
+
+func (b boundedPerms) UserPermissions(ctx context.Context, id string) (PermissionSet, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	s, err := b.next.UserPermissions(ctx, id)
+	return s, apierror.MarkUnavailableCtx(ctx, err)
+}
+
+func (b boundedPerms) AllPermissions(ctx context.Context) (PermissionSet, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	s, err := b.next.AllPermissions(ctx)
+	return s, apierror.MarkUnavailableCtx(ctx, err)
 }
 
 func (b boundedUsers) UserByID(ctx context.Context, id string) (*User, error) {
