@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 // TestStoreCounting runs the same steps on every store with an injected
