@@ -294,32 +294,42 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !a.frozen.Load() {
 		a.frozen.Store(true)
 	}
-	path := r.URL.Path
+	var params [maxParams]string
+	rt, ep := a.lookup(r.URL.Path, r.Method, &params)
+	switch {
+	case ep != nil:
+		ep.serve(w, r, params[:len(rt.params)])
+	case rt == nil:
+		a.writeError(w, r, a.errModel, errNotFound())
+	default:
+		a.writeError(w, r, rt.ctrl.errModel, errMethodNotAllowed(r.Method, a.allowed(r.URL.Path, rt)))
+	}
+}
+
+// lookup finds the route serving method on path, as ServeHTTP chooses it:
+// the exact path first, then the templates from the most specific. It
+// returns that route and its endpoint, with the path parameters in params;
+// or, when no matching route serves the method, the most specific matching
+// route and a nil endpoint (a 405); or nil, nil (a 404).
+func (a *API) lookup(path, method string, params *[maxParams]string) (*route, *endpoint) {
 	first := a.static[path]
 	if first != nil {
-		if ep := first.methods[r.Method]; ep != nil {
-			ep.serve(w, r, nil)
-			return
+		if ep := first.methods[method]; ep != nil {
+			return first, ep
 		}
 	}
-	var params [maxParams]string
 	for _, rt := range a.dynamic {
-		if !rt.matchPath(path, &params) {
+		if !rt.matchPath(path, params) {
 			continue
 		}
 		if first == nil {
 			first = rt
 		}
-		if ep := rt.methods[r.Method]; ep != nil {
-			ep.serve(w, r, params[:len(rt.params)])
-			return
+		if ep := rt.methods[method]; ep != nil {
+			return rt, ep
 		}
 	}
-	if first == nil {
-		a.writeError(w, r, a.errModel, errNotFound())
-		return
-	}
-	a.writeError(w, r, first.ctrl.errModel, errMethodNotAllowed(r.Method, a.allowed(path, first)))
+	return first, nil
 }
 
 // allowed returns the sorted union of the methods of every route matching

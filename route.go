@@ -9,25 +9,9 @@ import "net/http"
 // nothing. Middlewares outside the API use it to name a request by its
 // route, a bounded set, rather than by its raw path (metrics labels, logs).
 func (a *API) Route(r *http.Request) string {
-	path := r.URL.Path
-	first := a.static[path]
-	if first != nil && first.methods[r.Method] != nil {
-		return first.path
-	}
 	var params [maxParams]string
-	for _, rt := range a.dynamic {
-		if !rt.matchPath(path, &params) {
-			continue
-		}
-		if first == nil {
-			first = rt
-		}
-		if rt.methods[r.Method] != nil {
-			return rt.path
-		}
+	if rt, _ := a.lookup(r.URL.Path, r.Method, &params); rt != nil {
+		return rt.path
 	}
-	if first == nil {
-		return ""
-	}
-	return first.path
+	return ""
 }

@@ -122,8 +122,8 @@ type Env struct {
 	// nothing, so handlers may call them unconditionally).
 	Metrics *metrics.Metrics
 
-	offline   bool
-	closers   []func() error
+	offline bool
+	closers []func() error
 }
 
 // openMode says how much I/O Open may do.
