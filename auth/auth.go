@@ -118,10 +118,10 @@ func New(o Options) (*Auth, error) {
 	}
 	a.hashKey = hk
 	if a.users != nil {
-		a.storeUsers = boundedUsers{next: a.users, storeTimeout: storeTimeout(o.StoreTimeout)}
+		a.storeUsers = boundUsers(a.users, storeTimeout(o.StoreTimeout))
 	}
 	if a.perms != nil {
-		a.perms = boundedPerms{next: a.perms, storeTimeout: storeTimeout(o.StoreTimeout)}
+		a.perms = boundPerms(a.perms, storeTimeout(o.StoreTimeout))
 	}
 	if a.hashers == nil {
 		a.hashers = &hashers.Hashers{}

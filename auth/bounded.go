@@ -20,6 +20,27 @@ func (t storeTimeout) bound(ctx context.Context) (context.Context, context.Cance
 	return context.WithTimeout(ctx, time.Duration(t))
 }
 
+// boundUsers wraps u in a boundedUsers; a UserCache is wrapped below its
+// cache (a copy sharing the same entries), so a hit, which does no I/O, pays
+// for no deadline.
+func boundUsers(u UserStore, t storeTimeout) UserStore {
+	if c, ok := u.(*UserCache); ok {
+		cc := *c
+		cc.next = boundedUsers{next: c.next, storeTimeout: t}
+		return &cc
+	}
+	return boundedUsers{next: u, storeTimeout: t}
+}
+
+// boundPerms is boundUsers for a PermissionSource: below the permission
+// cache of UserCache.CachePermissions.
+func boundPerms(p PermissionSource, t storeTimeout) PermissionSource {
+	if pc, ok := p.(*permCache); ok {
+		return &permCache{c: pc.c, next: boundedPerms{next: pc.next, storeTimeout: t}}
+	}
+	return boundedPerms{next: p, storeTimeout: t}
+}
+
 // boundedUsers is the UserStore Auth calls: each operation gets its own
 // deadline (Options.StoreTimeout) and infrastructure failures
 // (apierror.IsUnavailable) are marked apierror.ErrUnavailable, so they answer

@@ -19,6 +19,18 @@ type boundedStore struct {
 	timeout time.Duration
 }
 
+// boundStore wraps s in a boundedStore. A LocalCache is wrapped below its
+// cache (a copy sharing the same entries), so a hit, which does no I/O, pays
+// for no deadline.
+func boundStore(s Store, timeout time.Duration) Store {
+	if lc, ok := s.(*LocalCache); ok {
+		c := *lc
+		c.next = boundedStore{next: lc.next, timeout: timeout}
+		return &c
+	}
+	return boundedStore{next: s, timeout: timeout}
+}
+
 func (b boundedStore) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	if b.timeout <= 0 {
 		return ctx, func() {}

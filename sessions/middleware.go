@@ -146,7 +146,7 @@ func NewMiddleware(o Options) (*Middleware, error) {
 		m.attempts = 5
 	}
 	if m.store != nil {
-		m.store = boundedStore{next: m.store, timeout: o.StoreTimeout}
+		m.store = boundStore(m.store, o.StoreTimeout)
 	}
 	return m, nil
 }
