@@ -103,12 +103,20 @@ func (b boundedUsers) UpdateLastLogin(ctx context.Context, id string, t time.Tim
 	return apierror.MarkUnavailableCtx(ctx, b.next.UpdateLastLogin(ctx, id, t))
 }
 
-// logLoadFailure logs a failed current-user load: an unavailable store at
-// most once per interval (with the count held back), anything else every
-// time.
-func (a *Auth) logLoadFailure(ctx context.Context, err error) {
+// logLoadFailure logs a failed load of the current user (what = "user") or
+// of its permissions (what = "permissions"): an unavailable store at most
+// once per interval (with the count held back), anything else every time.
+func (a *Auth) logLoadFailure(ctx context.Context, what string, err error) {
 	if errors.Is(err, apierror.ErrUnavailable) {
-		a.failures.Log(ctx, a.log, slog.LevelError, "auth: user or session store unavailable", "error", err)
+		msg := "auth: user or session store unavailable"
+		if what == "permissions" {
+			msg = "auth: permission store unavailable"
+		}
+		a.failures.Log(ctx, a.log, slog.LevelError, msg, "error", err)
+		return
+	}
+	if what == "permissions" {
+		a.log.ErrorContext(ctx, "auth: loading the current user's permissions failed", "err", err)
 		return
 	}
 	a.log.ErrorContext(ctx, "auth: loading the current user failed", "err", err)

@@ -43,7 +43,7 @@ func (st *userState) get(ctx context.Context) (*User, error) {
 		st.user, st.err = st.a.GetUser(ctx)
 		st.done = true
 		if st.err != nil {
-			st.a.logLoadFailure(ctx, st.err)
+			st.a.logLoadFailure(ctx, "user", st.err)
 		}
 	}
 	return st.user, st.err
@@ -72,7 +72,7 @@ func (st *userState) permissions(ctx context.Context, u *User) (PermissionSet, e
 		st.perms, st.permsErr = st.a.UserPermissions(ctx, u)
 		st.permsDone = st.user == u
 		if st.permsErr != nil {
-			st.a.log.ErrorContext(ctx, "auth: loading the current user's permissions failed", "err", st.permsErr)
+			st.a.logLoadFailure(ctx, "permissions", st.permsErr)
 		}
 	}
 	return st.perms, st.permsErr
