@@ -3,7 +3,6 @@ package userdb
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -145,8 +144,11 @@ func Describe(m Model) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	l := layout{resolved: r, pkCol: column{name: "id", typ: "integer"}}
-	l.fields[fIsSuperuser] = 0
+	l := layout{resolved: r, cols: []column{{name: "id", typ: "integer", pk: true}}}
+	for f := range l.fields {
+		l.fields[f] = -1
+	}
+	l.fields[fIsSuperuser] = 0 // HasPermissions: only the table can tell
 	return l.info(), nil
 }
 
@@ -159,9 +161,6 @@ func (m Model) IsStock() bool {
 // ViewPermission is the "view" permission of the model, as Django names its
 // default permissions: "<app_label>.view_<modelname>" ("auth.view_user").
 func (i Info) ViewPermission() string { return i.AppLabel + ".view_" + i.ModelName }
-
-// errBadPK: an id that does not fit the primary key names no user.
-var errBadPK = errors.New("userdb: id does not fit the primary key")
 
 // pyInt parses s as Python's int(s) does for the ASCII cases: surrounding
 // whitespace, an optional sign, and single underscores between digits.
@@ -185,23 +184,15 @@ func pyInt(s string, base int) (string, bool) {
 	}
 	digits := strings.ReplaceAll(s, "_", "")
 	for _, c := range digits {
-		if _, ok := hexVal(c); !ok || (base == 10 && c > '9') {
+		if !isHexDigit(c) || (base == 10 && c > '9') {
 			return "", false
 		}
 	}
 	return sign + digits, true
 }
 
-func hexVal(c rune) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return byte(c - '0'), true
-	case c >= 'a' && c <= 'f':
-		return byte(c-'a') + 10, true
-	case c >= 'A' && c <= 'F':
-		return byte(c-'A') + 10, true
-	}
-	return 0, false
+func isHexDigit(c rune) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // ParseIntPK reads a session's _auth_user_id for an integer key as Django's
@@ -230,6 +221,9 @@ type UUID = sqldb.UUID
 // ends, hyphens removed, then exactly 32 characters that Python's int(…, 16)
 // accepts. So the hyphenated form, 32 hex digits and "{…}" all parse.
 func ParseUUID(s string) (UUID, bool) {
+	if u, err := sqldb.ParseUUID(s); err == nil {
+		return u, true // the forms Django writes: 32 hex digits or 8-4-4-4-12
+	}
 	var u UUID
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "urn:", ""), "uuid:", "")
 	s = strings.ReplaceAll(strings.Trim(s, "{}"), "-", "")

@@ -42,15 +42,10 @@ func TestModelResolve(t *testing.T) {
 		{Model{Name: "accounts.CustomUser"}, "accounts_customuser", "accounts_customuser_groups", "customuser_id"},
 		{Model{Name: "accounts.User", Table: "people"}, "people", "people_groups", "user_id"},
 	} {
-		r, err := tc.m.resolve()
+		info, err := Describe(tc.m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := layout{resolved: r}
-		for i := range l.fields {
-			l.fields[i] = -1
-		}
-		info := l.info()
 		if info.Table != tc.table || info.GroupsTable != tc.groups || info.GroupsColumn != tc.column || info.UserPermissionsColumn != tc.column {
 			t.Errorf("%+v: %+v", tc.m, info)
 		}

@@ -93,32 +93,50 @@ const (
 
 var fieldNames = [nFields]string{"password", "last_login", "is_superuser", "", "first_name", "last_name", "email", "is_staff", "is_active", "date_joined"}
 
-// fieldKind is how a field's value is read and written.
-type fieldKind int
-
+// colField values for the columns that are no AbstractUser field.
 const (
-	kString fieldKind = iota
-	kTime
-	kBool
+	colKey   = -2 // the primary key
+	colExtra = -1 // another column of the model (User.Extra)
 )
-
-var fieldKinds = [nFields]fieldKind{kString, kTime, kBool, kString, kString, kString, kString, kBool, kBool, kTime}
 
 // layout is the user table as a Store reads and writes it.
 type layout struct {
 	resolved
-	pkCol  column
-	fields [nFields]int // index into cols, -1 when the model lacks the field
-	cols   []column
-	extra  []int // indexes into cols of the other columns
+	cols     []column
+	keyIdx   int          // index into cols of the primary key
+	fields   [nFields]int // index into cols, -1 when the model lacks the field
+	colField []int        // per column: its field (the first, when USERNAME_FIELD is email), colKey or colExtra
+	extra    []int        // indexes into cols of the colExtra columns
+}
+
+// key is the primary key column.
+func (l *layout) key() column { return l.cols[l.keyIdx] }
+
+// index derives colField and extra from keyIdx and fields.
+func (l *layout) index() {
+	l.colField = make([]int, len(l.cols))
+	for i := range l.colField {
+		l.colField[i] = colExtra
+	}
+	l.colField[l.keyIdx] = colKey
+	for f := nFields - 1; f >= 0; f-- { // the lowest field wins a shared column
+		if i := l.fields[f]; i >= 0 {
+			l.colField[i] = f
+		}
+	}
+	l.extra = nil
+	for i, f := range l.colField {
+		if f == colExtra {
+			l.extra = append(l.extra, i)
+		}
+	}
 }
 
 // stockLayout is Django's auth_user, for New (no schema read).
 func stockLayout() layout {
 	r, _ := Model{}.resolve()
 	r.pk = PKInt
-	l := layout{resolved: r, pkCol: column{name: "id", typ: "integer", notNull: true, pk: true}}
-	l.cols = append(l.cols, l.pkCol)
+	l := layout{resolved: r, cols: []column{{name: "id", typ: "integer", notNull: true, pk: true}}}
 	for f := range nFields {
 		name := fieldNames[f]
 		if f == fUsername {
@@ -127,12 +145,13 @@ func stockLayout() layout {
 		l.fields[f] = len(l.cols)
 		l.cols = append(l.cols, column{name: name, notNull: f != fLastLogin})
 	}
+	l.index()
 	return l
 }
 
 // buildLayout maps the table's columns to the model, or says in one line
 // which column is missing or does not fit.
-func buildLayout(r resolved, d Dialect, cols []column) (layout, error) {
+func buildLayout(r resolved, cols []column) (layout, error) {
 	l := layout{resolved: r, cols: cols}
 	for i := range l.fields {
 		l.fields[i] = -1
@@ -143,7 +162,7 @@ func buildLayout(r resolved, d Dialect, cols []column) (layout, error) {
 		byName[c.name] = i
 		if c.pk {
 			pks++
-			l.pkCol = c
+			l.keyIdx = i
 		}
 	}
 	if pks != 1 {
@@ -167,25 +186,12 @@ func buildLayout(r resolved, d Dialect, cols []column) (layout, error) {
 			return l, fmt.Errorf("userdb: table %s has no column %s, which every Django user model (AbstractBaseUser) has", r.table, name)
 		}
 	}
-	for i, c := range cols {
-		if c.pk {
-			continue
-		}
-		mapped := false
-		for _, fi := range l.fields {
-			if fi == i {
-				mapped = true
-			}
-		}
-		if !mapped {
-			l.extra = append(l.extra, i)
-		}
-	}
-	kind := pkKindOf(d, l.pkCol.typ)
+	l.index()
+	kind := pkKindOf(l.key().typ)
 	if l.pk == PKAuto {
 		l.pk = kind
 	} else if l.pk == PKInt && kind != PKInt {
-		return l, fmt.Errorf("userdb: the primary key %s.%s is %s, not an integer", r.table, l.pkCol.name, l.pkCol.typ)
+		return l, fmt.Errorf("userdb: the primary key %s.%s is %s, not an integer", r.table, l.key().name, l.key().typ)
 	}
 	return l, nil
 }
@@ -193,7 +199,7 @@ func buildLayout(r resolved, d Dialect, cols []column) (layout, error) {
 // pkKindOf guesses the key kind from its declared type as Django creates
 // it: integer types for AutoFields; uuid (PostgreSQL, MariaDB ≥ 10.7 with
 // Django ≥ 5) or char(32) (SQLite, MySQL) for UUIDField; else a string.
-func pkKindOf(d Dialect, typ string) PKKind {
+func pkKindOf(typ string) PKKind {
 	t := strings.TrimSpace(typ)
 	switch {
 	case strings.Contains(t, "int") || t == "serial" || t == "bigserial":
@@ -207,7 +213,7 @@ func pkKindOf(d Dialect, typ string) PKKind {
 // info describes the layout.
 func (l *layout) info() Info {
 	i := Info{
-		AppLabel: l.appLabel, ModelName: l.modelName, Table: l.table, PKColumn: l.pkCol.name, PK: l.pk, PKType: l.pkCol.typ,
+		AppLabel: l.appLabel, ModelName: l.modelName, Table: l.table, PKColumn: l.key().name, PK: l.pk, PKType: l.key().typ,
 		UsernameField:         l.username,
 		GroupsTable:           l.table + "_groups",
 		GroupsColumn:          l.modelName + "_id",
@@ -224,4 +230,4 @@ func (l *layout) info() Info {
 // uuidNative reports whether the key column stores UUIDs natively (uuid
 // type), so the hyphenated form is sent; char(32) columns get the 32-digit
 // form Django writes there.
-func (l *layout) uuidNative() bool { return l.pk == PKUUID && strings.TrimSpace(l.pkCol.typ) == "uuid" }
+func (l *layout) uuidNative() bool { return l.pk == PKUUID && strings.TrimSpace(l.key().typ) == "uuid" }

@@ -94,7 +94,7 @@ func Open(ctx context.Context, db *sqldb.DB, m Model) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := buildLayout(r, db.Dialect, cols)
+	l, err := buildLayout(r, cols)
 	if err != nil {
 		return nil, err
 	}
@@ -102,14 +102,8 @@ func Open(ctx context.Context, db *sqldb.DB, m Model) (*Store, error) {
 }
 
 func checkDB(db *sqldb.DB) error {
-	if db == nil {
-		return errors.New("userdb: nil *sqldb.DB")
-	}
 	if err := db.Validate(); err != nil {
 		return fmt.Errorf("userdb: %w", err)
-	}
-	if !db.Dialect.Valid() {
-		return fmt.Errorf("userdb: unknown dialect %v", db.Dialect)
 	}
 	return nil
 }
@@ -149,22 +143,21 @@ func (s *Store) buildQueries() queries {
 	var cols []string
 	for i, c := range l.cols {
 		name := s.quote(c.name)
-		if s.isTimeCol(i) {
+		if f := l.colField[i]; f == fLastLogin || f == fDateJoined {
 			name = s.d.TimeColumn(name)
 		}
 		cols = append(cols, name)
 	}
 	sel := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + t + ` WHERE `
 	var ins, marks []string
-	for i, c := range l.cols {
+	for _, c := range l.cols {
 		if c.pk && l.pk == PKInt {
 			continue // the database assigns it
 		}
 		ins = append(ins, s.quote(c.name))
 		marks = append(marks, "?")
-		_ = i
 	}
-	pk := s.quote(l.pkCol.name)
+	pk := s.quote(l.key().name)
 	q := queries{
 		byID:         sel + pk + ` = ?`,
 		byUsername:   sel + s.quote(l.cols[l.fields[fUsername]].name) + ` = ?`,
@@ -175,7 +168,8 @@ func (s *Store) buildQueries() queries {
 	}
 	if i := l.fields[fEmail]; i >= 0 {
 		// Django's email__iexact.
-		q.byEmail = sel + `UPPER(` + s.quote(l.cols[i].name) + `) = UPPER(?)`
+		// Two rows at most: a second one makes the lookup ambiguous.
+		q.byEmail = sel + `UPPER(` + s.quote(l.cols[i].name) + `) = UPPER(?) LIMIT 2`
 	}
 	for _, p := range []*string{&q.byID, &q.byUsername, &q.byEmail, &q.setPassword, &q.setLastLogin, &q.list} {
 		*p = s.d.Rebind(*p)
@@ -184,11 +178,6 @@ func (s *Store) buildQueries() queries {
 		q.insert = s.d.Rebind(q.insert) // InsertID rebinds the integer-key insert
 	}
 	return q
-}
-
-// isTimeCol reports whether column i holds one of the model's datetimes.
-func (s *Store) isTimeCol(i int) bool {
-	return i >= 0 && (i == s.l.fields[fLastLogin] || i == s.l.fields[fDateJoined])
 }
 
 // pkArg converts a user id (Django's str(pk), or what a session holds) to
@@ -234,7 +223,7 @@ func (s *Store) pkString(v any) (string, error) {
 	if s.l.pk == PKUUID {
 		u, ok := ParseUUID(str)
 		if !ok {
-			return "", fmt.Errorf("userdb: %s.%s holds %q, which is not a UUID", s.l.table, s.l.pkCol.name, str)
+			return "", fmt.Errorf("userdb: %s.%s holds %q, which is not a UUID", s.l.table, s.l.key().name, str)
 		}
 		return u.String(), nil
 	}
@@ -274,20 +263,6 @@ func scanTime(v any) (*time.Time, error) {
 	return &t, nil
 }
 
-func scanBool(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case []byte:
-		return len(x) == 1 && x[0] == '1' || string(x) == "true"
-	case string:
-		return x == "1" || x == "true"
-	}
-	return false
-}
-
 func scanString(v any) string {
 	switch x := v.(type) {
 	case string:
@@ -320,11 +295,7 @@ func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, err
 	if err != nil {
 		return nil, fmt.Errorf("userdb: load user: %w", err)
 	}
-	vals := make([]any, len(s.l.cols))
-	dest := make([]any, len(s.l.cols))
-	for i := range vals {
-		dest[i] = &vals[i]
-	}
+	vals, dest := s.row()
 	err = st.QueryRowContext(ctx, arg).Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, auth.ErrUserNotFound
@@ -335,26 +306,35 @@ func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, err
 	return s.user(vals)
 }
 
+// row returns the scan buffer for one row: the column values and the
+// pointers Scan fills them through, in one allocation.
+func (s *Store) row() (vals, dest []any) {
+	n := len(s.l.cols)
+	buf := make([]any, 2*n)
+	vals, dest = buf[:n], buf[n:]
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	return vals, dest
+}
+
 // user builds a User from one row, with Django's defaults for the fields
 // the model lacks (is_active true, the other flags false).
 func (s *Store) user(vals []any) (*auth.User, error) {
 	l := &s.l
 	u := &auth.User{IsActive: true}
-	var err error
-	for i, c := range l.cols {
-		if c.pk {
-			if u.ID, err = s.pkString(vals[i]); err != nil {
+	for i, v := range vals {
+		var err error
+		switch l.colField[i] {
+		case colKey:
+			if u.ID, err = s.pkString(v); err != nil {
 				return nil, err
 			}
-			break
-		}
-	}
-	for f, i := range l.fields {
-		if i < 0 {
-			continue
-		}
-		v := vals[i]
-		switch f {
+		case colExtra:
+			if u.Extra == nil {
+				u.Extra = make(map[string]any, len(l.extra))
+			}
+			u.Extra[l.cols[i].name] = extraValue(v)
 		case fPassword:
 			u.Password = scanString(v)
 		case fUsername:
@@ -366,30 +346,24 @@ func (s *Store) user(vals []any) (*auth.User, error) {
 		case fEmail:
 			u.Email = scanString(v)
 		case fIsSuperuser:
-			u.IsSuperuser = scanBool(v)
+			u.IsSuperuser = truthy(v)
 		case fIsStaff:
-			u.IsStaff = scanBool(v)
+			u.IsStaff = truthy(v)
 		case fIsActive:
-			u.IsActive = scanBool(v)
+			u.IsActive = truthy(v)
 		case fLastLogin:
-			if u.LastLogin, err = scanTime(v); err != nil {
-				return nil, fmt.Errorf("userdb: %s.%s: %w", l.table, l.cols[i].name, err)
-			}
+			u.LastLogin, err = scanTime(v)
 		case fDateJoined:
-			t, err := scanTime(v)
-			if err != nil {
-				return nil, fmt.Errorf("userdb: %s.%s: %w", l.table, l.cols[i].name, err)
+			if v != nil {
+				u.DateJoined, err = sqldb.ScanTime(v)
 			}
-			if t != nil {
-				u.DateJoined = *t
-			}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("userdb: %s.%s: %w", l.table, l.cols[i].name, err)
 		}
 	}
-	if len(l.extra) > 0 {
-		u.Extra = make(map[string]any, len(l.extra))
-		for _, i := range l.extra {
-			u.Extra[l.cols[i].name] = extraValue(vals[i])
-		}
+	if e := l.fields[fEmail]; e >= 0 && e == l.fields[fUsername] {
+		u.Email = u.Username // USERNAME_FIELD is the email column
 	}
 	return u, nil
 }
@@ -423,7 +397,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*auth.User, erro
 	}
 	ctx, cancel := s.db.Context(ctx)
 	defer cancel()
-	st, err := s.stmt(ctx, s.q.byEmail+" LIMIT 2")
+	st, err := s.stmt(ctx, s.q.byEmail)
 	if err != nil {
 		return nil, fmt.Errorf("userdb: load user: %w", err)
 	}
@@ -437,11 +411,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*auth.User, erro
 		if found != nil {
 			return nil, ErrMultipleUsers
 		}
-		vals := make([]any, len(s.l.cols))
-		dest := make([]any, len(s.l.cols))
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
+		vals, dest := s.row()
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("userdb: load user: %w", err)
 		}
@@ -477,11 +447,7 @@ func (s *Store) ListUsers(ctx context.Context, limit int) ([]*auth.User, error) 
 	defer rows.Close()
 	var out []*auth.User
 	for rows.Next() {
-		vals := make([]any, len(s.l.cols))
-		dest := make([]any, len(s.l.cols))
-		for i := range vals {
-			dest[i] = &vals[i]
-		}
+		vals, dest := s.row()
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("userdb: list users: %w", err)
 		}
@@ -546,7 +512,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	ctx, cancel := s.db.Context(ctx)
 	defer cancel()
 	if l.pk == PKInt {
-		id, err := s.d.InsertID(ctx, s.db.Write, s.q.insert, l.pkCol.name, args...)
+		id, err := s.d.InsertID(ctx, s.db.Write, s.q.insert, l.key().name, args...)
 		if isUniqueViolation(err) {
 			return auth.ErrUsernameTaken
 		}
@@ -572,35 +538,30 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 
 func (s *Store) createArg(u *auth.User, i int, c column, joined time.Time) (any, error) {
 	l := &s.l
-	for f, fi := range l.fields {
-		if fi != i {
-			continue
+	switch l.colField[i] {
+	case fPassword:
+		return u.Password, nil
+	case fUsername:
+		return u.Username, nil
+	case fFirstName:
+		return u.FirstName, nil
+	case fLastName:
+		return u.LastName, nil
+	case fEmail:
+		return u.Email, nil
+	case fIsSuperuser:
+		return u.IsSuperuser, nil
+	case fIsStaff:
+		return u.IsStaff, nil
+	case fIsActive:
+		return u.IsActive, nil
+	case fLastLogin:
+		if u.LastLogin == nil {
+			return nil, nil
 		}
-		switch f {
-		case fPassword:
-			return u.Password, nil
-		case fUsername:
-			return u.Username, nil
-		case fFirstName:
-			return u.FirstName, nil
-		case fLastName:
-			return u.LastName, nil
-		case fEmail:
-			return u.Email, nil
-		case fIsSuperuser:
-			return u.IsSuperuser, nil
-		case fIsStaff:
-			return u.IsStaff, nil
-		case fIsActive:
-			return u.IsActive, nil
-		case fLastLogin:
-			if u.LastLogin == nil {
-				return nil, nil
-			}
-			return s.timeArg(*u.LastLogin), nil
-		case fDateJoined:
-			return s.timeArg(joined), nil
-		}
+		return s.timeArg(*u.LastLogin), nil
+	case fDateJoined:
+		return s.timeArg(joined), nil
 	}
 	if v, ok := u.Extra[c.name]; ok {
 		if t, ok := v.(time.Time); ok {
