@@ -1,11 +1,8 @@
 package dmr
 
 import (
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"strings"
 
 	"github.com/dmr-go/dmr/apierror"
@@ -40,7 +37,6 @@ func DefaultErrorModel() *ErrorModel {
 // Messages of the protocol-level errors.
 const (
 	msgNotFound       = "Page not found"
-	msgInternal       = "Internal server error"
 	descBadRequest    = "Raised when request components cannot be parsed"
 	descNotAcceptable = "Raised when provided `Accept` header cannot be satisfied"
 	descValidation    = "Raised when returned response does not match the response schema"
@@ -50,9 +46,7 @@ func errNotFound() *apierror.Error {
 	return apierror.New(http.StatusNotFound, msgNotFound, apierror.TypeNotFound)
 }
 
-func errInternal() *apierror.Error {
-	return apierror.New(http.StatusInternalServerError, msgInternal, apierror.TypeInternalError)
-}
+func errInternal() *apierror.Error { return apierror.Internal() }
 
 // errMethodNotAllowed is Django Modern Rest's 405, with Allow.
 func errMethodNotAllowed(method string, allowed []string) *apierror.Error {
@@ -97,20 +91,11 @@ func errBodyTimeout() *apierror.Error {
 	return apierror.New(http.StatusRequestTimeout, "Request body was not received in time", apierror.TypeValueError)
 }
 
-// isTimeout reports whether err is a read deadline expiring.
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
-}
-
 // bypassesValidation reports whether status is a protocol-level answer that
 // is never validated nor listed per operation.
 func bypassesValidation(status int) bool {
-	if status == http.StatusRequestTimeout {
-		return true
-	}
 	switch status {
-	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge, http.StatusInternalServerError:
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusRequestTimeout, http.StatusRequestEntityTooLarge, http.StatusInternalServerError:
 		return true
 	}
 	return false

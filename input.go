@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/bodytimeout"
 	"github.com/dmr-go/dmr/internal/jsonx"
 	"github.com/dmr-go/dmr/internal/shape"
 )
@@ -72,7 +73,7 @@ type inputPlan struct {
 }
 
 func (a *API) planInput(t reflect.Type, rt *route, method string, unknown UnknownFields) (*inputPlan, error) {
-	p := &inputPlan{typ: t, limit: a.cfg.BodyLimit}
+	p := &inputPlan{limit: a.cfg.BodyLimit}
 	if unknown == RejectUnknownFields {
 		p.unknown = jsonx.RejectUnknown
 	}
@@ -455,7 +456,7 @@ func (p *inputPlan) parseBody(r *http.Request, v reflect.Value, is *issues) *api
 		return errTooLarge(p.limit)
 	}
 	if err != nil {
-		if isTimeout(err) {
+		if bodytimeout.IsTimeout(err) {
 			return errBodyTimeout()
 		}
 		is.list = append(is.list, apierror.Detail{Msg: "Cannot read the request body", Loc: []any{locBody}, Type: apierror.TypeValueError})

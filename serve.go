@@ -82,33 +82,30 @@ func (ep *endpoint) authenticate(r *http.Request) (*http.Request, error) {
 // writeError answers with err's API form, validated against the endpoint's
 // declared statuses.
 func (ep *endpoint) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	ae, ok := apierror.As(err)
-	if ok && (ae == nil || ae.Status < 400 || ae.Status > 599) {
-		ok = false // an API error must carry an error status
-	}
-	if !ok {
-		ae = ep.api.unexpected(r, "dmr: handler error", err,
-			"method", ep.method, "path", ep.path, "operation_id", ep.operationID)
-	}
+	ae := ep.api.answer(r, "dmr: handler error", err,
+		"method", ep.method, "path", ep.path, "operation_id", ep.operationID)
 	if ep.validate && !bypassesValidation(ae.Status) && !ep.isDeclared(ae.Status) {
 		ae = errUndeclaredStatus(ae.Status, ep.statuses)
 	}
 	ep.api.writeError(w, r, ep.errModel, ae)
 }
 
-// unexpected is the answer to an error without an API form: 503 with
-// Retry-After when it is an infrastructure failure (apierror.IsUnavailable:
-// a store down, locked or past its deadline), logged at most once per
-// interval; else a logged 500.
-func (a *API) unexpected(r *http.Request, msg string, err error, attrs ...any) *apierror.Error {
-	attrs = append(attrs, "error", err.Error())
-	if apierror.IsUnavailable(err) {
+// answer is apierror.Answer with logging: err's own API form (not logged);
+// for an infrastructure failure (a store down, locked or past its deadline)
+// a 503 with Retry-After, logged at most once per interval; else a logged
+// 500.
+func (a *API) answer(r *http.Request, msg string, err error, attrs ...any) *apierror.Error {
+	ae, unavailable := apierror.Answer(err)
+	switch {
+	case unavailable:
+		attrs = append(attrs, "error", err.Error())
 		a.failures.Log(r.Context(), a.logger, slog.LevelError, msg+": backing service unavailable", attrs...)
-		ae, _ := apierror.As(apierror.Unavailable(err))
-		return ae
+	case ae == nil:
+		attrs = append(attrs, "error", err.Error())
+		a.logger.ErrorContext(r.Context(), msg, attrs...)
+		ae = errInternal()
 	}
-	a.logger.ErrorContext(r.Context(), msg, attrs...)
-	return errInternal()
+	return ae
 }
 
 // writeError writes e with the error model em, after the commit hooks.
@@ -128,10 +125,7 @@ func (a *API) finish(w http.ResponseWriter, r *http.Request, em *errorModel, sta
 		h["Content-Type"] = jsonContentType
 	}
 	if err := commit.Run(r.Context(), h, status); err != nil {
-		ae, ok := apierror.As(err)
-		if !ok || ae == nil || ae.Status < 400 || ae.Status > 599 {
-			ae = a.unexpected(r, "dmr: commit hook failed", err)
-		}
+		ae := a.answer(r, "dmr: commit hook failed", err)
 		for k, v := range ae.Header {
 			h[k] = append(h[k][:0:0], v...)
 		}

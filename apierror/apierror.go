@@ -118,6 +118,13 @@ func As(err error) (*Error, bool) {
 	return nil, false
 }
 
+// Internal returns the 500 answer to an error that has no API form:
+// {"detail":[{"msg":"Internal server error","type":"internal_error"}]}. The
+// cause is logged, never shown.
+func Internal() *Error {
+	return New(http.StatusInternalServerError, "Internal server error", TypeInternalError)
+}
+
 // Write answers e on a plain net/http writer in the default error model,
 // {"detail":[{"msg":…,"loc":…,"type":…}]}, with e's headers. Middlewares that
 // fail outside an API layer (which renders errors with its configured model)

@@ -106,6 +106,21 @@ func (e *UnavailableError) APIError() *Error {
 	return ae.WithHeader("Retry-After", strconv.Itoa(secs))
 }
 
+// Answer returns the API answer to err: its own API form when it carries an
+// error status (4xx or 5xx); else, for an infrastructure failure
+// ([IsUnavailable]), a 503 with Retry-After, and unavailable is true; else
+// nil, for the caller to log and answer [Internal]. Every layer that turns a
+// handler, hook or middleware error into a response asks this one function.
+func Answer(err error) (ae *Error, unavailable bool) {
+	if ae, ok := As(err); ok && ae != nil && ae.Status >= 400 && ae.Status <= 599 {
+		return ae, false
+	}
+	if IsUnavailable(err) {
+		return (&UnavailableError{Err: err}).APIError(), true
+	}
+	return nil, false
+}
+
 // IsUnavailable reports whether err says that a backing service is down,
 // unreachable, locked or too slow, rather than that the request or the data
 // is wrong. It recognises, anywhere in err's chain:

@@ -94,7 +94,7 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if sessions.FromContext(r.Context()) == nil {
 			a.log.ErrorContext(r.Context(), ErrNoSession.Error())
-			apierror.Write(w, apierror.New(http.StatusInternalServerError, "Internal server error", apierror.TypeInternalError))
+			apierror.Write(w, apierror.Internal())
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(a.WithUser(r.Context())))

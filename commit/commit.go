@@ -193,16 +193,11 @@ func (w *ResponseWriter) Finish() {
 // 500, always in the default error model (apierror.Write), never as plain
 // text.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
-	if ae, ok := apierror.As(err); ok && ae != nil && ae.Status >= 400 && ae.Status <= 599 {
-		apierror.Write(w, ae)
-		return
+	ae, _ := apierror.Answer(err)
+	if ae == nil {
+		ae = apierror.Internal()
 	}
-	if apierror.IsUnavailable(err) {
-		ae, _ := apierror.As(apierror.Unavailable(err))
-		apierror.Write(w, ae)
-		return
-	}
-	apierror.Write(w, apierror.New(http.StatusInternalServerError, "Internal server error", apierror.TypeInternalError))
+	apierror.Write(w, ae)
 }
 
 // LogLate logs, at error level, a change to per-request state made after the
