@@ -9,7 +9,6 @@ import (
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/health"
 	"github.com/dmr-go/dmr/manage"
-	"github.com/dmr-go/dmr/metrics"
 	"github.com/dmr-go/dmr/security"
 	"github.com/dmr-go/dmr/security/sessionauth"
 )
@@ -64,12 +63,7 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	// POST /api/auth/: the reusable login controller (SessionSyncController),
 	// with the failed-login throttle (DMR_LOGIN_FAILURE_LIMIT…) unless off,
 	// and login outcomes counted in the metrics (DMR_METRICS_ADDR).
-	lo := sessionauth.DefaultLoginOptions{Observe: func(_ context.Context, outcome string) {
-		if outcome == sessionauth.OutcomeBusy {
-			outcome = metrics.LoginHashingBusy
-		}
-		env.Metrics.ObserveLogin(outcome)
-	}}
+	lo := sessionauth.DefaultLoginOptions{Observe: func(_ context.Context, outcome string) { env.Metrics.ObserveLogin(outcome) }}
 	if env.LoginThrottle != nil {
 		lo.Throttle = env.LoginThrottle
 	}

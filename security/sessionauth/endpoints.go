@@ -64,7 +64,8 @@ const (
 	// hashed (429).
 	OutcomeThrottled = "throttled"
 	// OutcomeBusy: the password-hashing pool stayed saturated (503).
-	OutcomeBusy = "busy"
+	// The value is the metrics package's label for the same outcome.
+	OutcomeBusy = "hashing_busy"
 )
 
 // Throttle is what the login needs of a failed-login throttle; a

@@ -257,9 +257,9 @@ func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 	ctx := r.Context()
 	u, err := auth.CurrentUser(ctx)
 	if err != nil {
-		// A store that is down or too slow is marked apierror.ErrUnavailable
-		// by package auth: 503 with Retry-After.
-		return nil, fmt.Errorf("sessionauth: loading the current user: %w", apierror.MarkUnavailable(err))
+		// A store that is down or too slow is already marked
+		// apierror.ErrUnavailable by package auth: 503 with Retry-After.
+		return nil, fmt.Errorf("sessionauth: loading the current user: %w", err)
 	}
 	if !u.IsAuthenticated() || !u.IsActive {
 		return nil, nil
