@@ -20,8 +20,9 @@ import (
 // DefaultTimeout is the deadline of one check when none is configured.
 const DefaultTimeout = 2 * time.Second
 
-// TypeUnavailable is the error detail type of a failed check.
-const TypeUnavailable = "unavailable"
+// TypeUnavailable is the error detail type of a failed check: the one of
+// every other "unavailable" answer (apierror.TypeUnavailable).
+const TypeUnavailable = apierror.TypeUnavailable
 
 // A Checker reports whether one dependency answers. Check should honour
 // ctx's deadline; one that does not is abandoned when it passes (and counted
@@ -107,6 +108,7 @@ func Ready(o ReadyOptions) (http.Handler, error) {
 		ra = time.Second
 	}
 	rd.retryAfter = strconv.FormatInt(int64((ra+time.Second-1)/time.Second), 10)
+	rd.ok = rd.okBody()
 	return rd, nil
 }
 
@@ -114,6 +116,7 @@ type ready struct {
 	checks     []Check
 	log        *slog.Logger
 	retryAfter string
+	ok         []byte // the 200 body: the checks are fixed
 
 	mu  sync.Mutex
 	cur *run // the run in progress, shared by concurrent probes
@@ -133,7 +136,7 @@ type failure struct {
 func (rd *ready) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	failed := rd.run(r.Context())
 	if failed == nil {
-		write(w, r, http.StatusOK, rd.okBody())
+		write(w, r, http.StatusOK, rd.ok)
 		return
 	}
 	if r.Context().Err() != nil {
@@ -154,6 +157,7 @@ func (rd *ready) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	write(w, r, http.StatusServiceUnavailable, body)
 }
 
+// okBody is the 200 body, computed once by Ready.
 func (rd *ready) okBody() []byte {
 	checks := make(map[string]string, len(rd.checks))
 	for _, c := range rd.checks {
