@@ -2,7 +2,6 @@ package manage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -71,11 +70,7 @@ type Env struct {
 	// the application's own tables): its dialect and its read and write
 	// pools (separate on SQLite, see sqldb.DB).
 	SQL *sqldb.DB
-	// DB is SQL.Write and Dialect SQL.Dialect, for code that wants one
-	// *sql.DB.
-	DB      *sql.DB
-	Dialect sqldb.Dialect
-	// SessionTable is the django_session table on DB. It is always set (migrate
+	// SessionTable is the django_session table on SQL. It is always set (migrate
 	// creates the table whatever the session store, as Django does); it is the
 	// session store for StoreDB.
 	SessionTable *dbstore.Store
@@ -87,7 +82,7 @@ type Env struct {
 	Store       sessions.Store
 	CookieStore sessions.CookieStore
 
-	// Users is the auth_user table on DB (an auth.UserCache in front of it
+	// Users is the auth_user table on SQL (an auth.UserCache in front of it
 	// with a positive auth cache TTL); Auth is Django's auth (authenticate,
 	// login, logout, the current user) on it.
 	Users auth.UserStore
@@ -105,7 +100,7 @@ type Env struct {
 	// for the configured DJANGO_VERSION).
 	Hashers *hashers.Hashers
 
-	// LoginFailures is the dmr_login_failure table on DB; migrate creates it
+	// LoginFailures is the dmr_login_failure table on SQL; migrate creates it
 	// whatever the session store. LoginThrottle counts failed logins (in
 	// that table, or in Redis with StoreRedis) for the login endpoint; nil
 	// when both of its limits are off.
@@ -176,7 +171,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		return nil, err
 	}
 	dialect := db.Dialect
-	e.SQL, e.DB, e.Dialect = db, db.Write, dialect
+	e.SQL = db
 	e.closers = append(e.closers, db.Close)
 	if mode == online {
 		if err := db.Ping(ctx); err != nil {

@@ -91,7 +91,7 @@ environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSIO
              DMR_AUTH_USER_MODEL DMR_AUTH_USER_TABLE DMR_AUTH_USERNAME_FIELD
              DMR_AUTHENTICATION_BACKENDS
              DMR_LOGIN_FAILURE_LIMIT DMR_LOGIN_IP_FAILURE_LIMIT DMR_LOGIN_COOLOFF
-             DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF`
+             DMR_DB_TIMEOUT DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after
@@ -301,7 +301,7 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 		c.log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics", "pprof", c.cfg.PProf)
 		go func() { errc <- msrv.Serve(mln) }()
 	}
-	c.log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "database", env.Dialect.String(), "sessions", string(env.Config.SessionStore))
+	c.log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "database", env.SQL.Dialect.String(), "sessions", string(env.Config.SessionStore))
 	go func() { errc <- srv.Serve(ln) }()
 	if c.inv.Ready != nil {
 		c.inv.Ready(ln.Addr())
@@ -352,7 +352,7 @@ func (c *cli) migrate(ctx context.Context) error {
 	if err := c.app.MigrateAll(ctx, env); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.inv.Stdout, "Tables are up to date (%s).\n", env.Dialect)
+	fmt.Fprintf(c.inv.Stdout, "Tables are up to date (%s).\n", env.SQL.Dialect)
 	return nil
 }
 

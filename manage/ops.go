@@ -41,7 +41,7 @@ func (e *Env) openMetrics() error {
 //	mux.Handle("GET /healthz", health.Live())
 //	mux.Handle("GET /readyz", ready)
 func (e *Env) HealthChecks() []health.Check {
-	cs := []health.Check{{Name: "database", Checker: health.DB(e.DB)}}
+	cs := []health.Check{{Name: "database", Checker: health.DB(e.SQL.Write)}}
 	if e.Redis != nil {
 		cs = append(cs, health.Check{Name: "redis", Checker: health.Redis(e.Redis)})
 	}

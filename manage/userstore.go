@@ -57,7 +57,7 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 	var perms auth.PermissionSource
 	if e.UserModel.HasPermissions {
 		loader, err := permdb.New(e.SQL.Read, permdb.Options{
-			Dialect:         e.Dialect,
+			Dialect:         e.SQL.Dialect,
 			UserGroupsTable: e.UserModel.GroupsTable, UserGroupsColumn: e.UserModel.GroupsColumn,
 			UserPermissionsTable: e.UserModel.UserPermissionsTable, UserPermissionsColumn: e.UserModel.UserPermissionsColumn,
 			UserID: store.PKArg,

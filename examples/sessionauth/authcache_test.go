@@ -33,9 +33,9 @@ func TestCacheStalenessBound(t *testing.T) {
 				t.Fatalf("user store %T is not cached", srv.env.Users)
 			}
 			ctx := context.Background()
-			db := srv.env.DB
+			db := srv.env.SQL.Write
 			ph := func(q string) string { return q }
-			if srv.env.Dialect.String() == "postgres" {
+			if srv.env.SQL.Dialect.String() == "postgres" {
 				ph = func(q string) string { return numbered(q) }
 			}
 			for i, tc := range []struct {
