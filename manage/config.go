@@ -238,63 +238,59 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if c.RedisFormat, c.RedisCompressor, err = redisFormatFromEnv(get(EnvRedisBackend), get(EnvRedisCompressor)); err != nil {
 		return Config{}, err
 	}
-	if v := get(EnvCSRFUseSessions); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("%s=%q: want 1 or 0", EnvCSRFUseSessions, v)
+	// One helper per kind of value; each error names the variable and what
+	// it wants.
+	boolean := func(name string, dst *bool) {
+		if v := get(name); v != "" && err == nil {
+			if *dst, err = strconv.ParseBool(v); err != nil {
+				err = fmt.Errorf("%s=%q: want 1 or 0", name, v)
+			}
 		}
-		c.CSRFUseSessions = b
 	}
-	if v := get(EnvAuthCacheTTL); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return Config{}, fmt.Errorf("%s=%q: want a duration such as 1s or 500ms, or 0 to disable", EnvAuthCacheTTL, v)
+	duration := func(name string, min time.Duration, want string) (time.Duration, bool) {
+		v := get(name)
+		if v == "" || err != nil {
+			return 0, false
 		}
+		d, perr := time.ParseDuration(v)
+		if perr != nil || d < min {
+			err = fmt.Errorf("%s=%q: want %s", name, v, want)
+			return 0, false
+		}
+		return d, true
+	}
+	boolean(EnvCSRFUseSessions, &c.CSRFUseSessions)
+	if d, ok := duration(EnvAuthCacheTTL, 0, "a duration such as 1s or 500ms, or 0 to disable"); ok {
 		c.AuthCacheTTL = &d
 	}
 	for _, l := range []struct {
 		name string
 		dst  *int
 	}{{EnvLoginFailureLimit, &c.LoginFailureLimit}, {EnvLoginIPFailureLimit, &c.LoginIPFailureLimit}} {
-		if v := get(l.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return Config{}, fmt.Errorf("%s=%q: want a number of failures, or 0 to turn the limit off", l.name, v)
+		if v := get(l.name); v != "" && err == nil {
+			n, perr := strconv.Atoi(v)
+			if perr != nil || n < 0 {
+				err = fmt.Errorf("%s=%q: want a number of failures, or 0 to turn the limit off", l.name, v)
+			} else if n == 0 {
+				*l.dst = -1 // off
+			} else {
+				*l.dst = n
 			}
-			if n == 0 {
-				n = -1 // off
-			}
-			*l.dst = n
 		}
 	}
-	if v := get(EnvLoginCoolOff); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second {
-			return Config{}, fmt.Errorf("%s=%q: want a duration of at least 1s, such as 15m", EnvLoginCoolOff, v)
-		}
+	if d, ok := duration(EnvLoginCoolOff, time.Second, "a duration of at least 1s, such as 15m"); ok {
 		c.LoginCoolOff = d
 	}
-	if v := get(EnvBodyTimeout); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 30s", EnvBodyTimeout, v)
-		}
+	if d, ok := duration(EnvBodyTimeout, time.Nanosecond, "a positive duration such as 30s"); ok {
 		c.BodyTimeout = d
 	}
 	c.MetricsAddr = get(EnvMetricsAddr)
-	if v := get(EnvPProf); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return Config{}, fmt.Errorf("%s=%q: want 1 or 0", EnvPProf, v)
-		}
-		c.PProf = b
-	}
-	if v := get(EnvDBTimeout); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return Config{}, fmt.Errorf("%s=%q: want a positive duration such as 5s or 500ms", EnvDBTimeout, v)
-		}
+	boolean(EnvPProf, &c.PProf)
+	if d, ok := duration(EnvDBTimeout, time.Nanosecond, "a positive duration such as 5s or 500ms"); ok {
 		c.DBTimeout = d
+	}
+	if err != nil {
+		return Config{}, err
 	}
 	c.setDefaults()
 	if err := c.Validate(); err != nil {
