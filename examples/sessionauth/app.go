@@ -29,7 +29,7 @@ func App() manage.App {
 		Name:        "sessionauth",
 		API:         buildAPI,
 		Routes:      routes,
-		Migrate:     func(ctx context.Context, env *manage.Env) error { return notes{env.SQL, env.UserTable}.migrate(ctx) },
+		Migrate:     func(ctx context.Context, env *manage.Env) error { return newNotes(env.SQL, env.UserTable).migrate(ctx) },
 		AutoMigrate: true,
 		// Sessions and users loaded by a request are kept in memory for
 		// 1 s (DMR_AUTH_CACHE_TTL overrides, 0 disables): a logout, password
@@ -81,10 +81,10 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	})
 
 	// GET and POST /api/notes/: the caller's own notes.
-	store := notes{env.SQL, env.UserTable}
+	store := newNotes(env.SQL, env.UserTable)
 	nc := api.Controller(dmr.ControllerConfig{Name: "NotesController", Path: "/notes/", Auth: session})
 	dmr.Get(nc, dmr.Operation{Summary: "List your notes."}, func(ctx context.Context, _ *struct{}) (*[]Note, error) {
-		list, err := store.list(ctx, auth.UserFromContext(ctx).ID)
+		list, err := store.listFor(ctx, auth.UserFromContext(ctx).ID)
 		return &list, err
 	})
 	dmr.Post(nc, dmr.Operation{Summary: "Keep a note."}, func(ctx context.Context, in *struct {

@@ -19,10 +19,7 @@ const EmailBackendPath = "accounts.backends.EmailBackend"
 // emailBackend is Django's ModelBackend with the user looked up by email,
 // without regard to case (email__iexact), as the usual email backend does.
 func emailBackend(env *manage.Env) (auth.Backend, error) {
-	if env.UserTable == nil {
-		return nil, errors.New("no user table")
-	}
-	return &auth.ModelBackend{Name: EmailBackendPath, Users: byEmail{env.Users, env}, Hashers: env.Hashers}, nil
+	return &auth.ModelBackend{Name: EmailBackendPath, Users: byEmail{env.Users, env.UserTable}, Hashers: env.Hashers}, nil
 }
 
 // byEmail is the user store with UserByUsername looking up the email
@@ -30,11 +27,11 @@ func emailBackend(env *manage.Env) (auth.Backend, error) {
 // upgrades) is the store's own.
 type byEmail struct {
 	auth.UserStore
-	env *manage.Env
+	table *userdb.Store
 }
 
 func (b byEmail) UserByUsername(ctx context.Context, email string) (*auth.User, error) {
-	u, err := b.env.UserTable.UserByEmail(ctx, email)
+	u, err := b.table.UserByEmail(ctx, email)
 	if errors.Is(err, userdb.ErrMultipleUsers) {
 		return nil, auth.ErrUserNotFound // ambiguous: nobody logs in with it
 	}

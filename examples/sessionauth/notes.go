@@ -66,10 +66,22 @@ func notesSchema(d sqldb.Dialect, user userdb.Info) sqldb.Table {
 }
 
 // notes keeps notes in the database: reads on its Read pool, writes on its
-// Write pool. users converts a user id to the user table's key type.
+// Write pool. users converts a user id to the user table's key type. The
+// statements are written once, for the dialect, by newNotes.
 type notes struct {
-	db    *sqldb.DB
-	users *userdb.Store
+	db           *sqldb.DB
+	users        *userdb.Store
+	insert, list string
+}
+
+func newNotes(db *sqldb.DB, users *userdb.Store) notes {
+	q := db.Dialect.Quote
+	return notes{db: db, users: users,
+		// In ? form: InsertID rebinds it.
+		insert: `INSERT INTO ` + q(notesTable) + ` (` + q("user_id") + `, ` + q("text") + `) VALUES (?, ?)`,
+		list: db.Dialect.Rebind(`SELECT ` + q("id") + `, ` + q("text") + ` FROM ` + q(notesTable) +
+			` WHERE ` + q("user_id") + ` = ? ORDER BY ` + q("id")),
+	}
 }
 
 func (n notes) migrate(ctx context.Context) error {
@@ -86,27 +98,23 @@ func (n notes) add(ctx context.Context, id string, text string) (*Note, error) {
 	}
 	ctx, cancel := n.db.Context(ctx)
 	defer cancel()
-	d := n.db.Dialect
 	note := &Note{Text: text}
 	var err error
-	note.ID, err = d.InsertID(ctx, n.db.Write,
-		`INSERT INTO `+d.Quote(notesTable)+` (`+d.Quote("user_id")+`, `+d.Quote("text")+`) VALUES (?, ?)`, "id", userID, text)
+	note.ID, err = n.db.Dialect.InsertID(ctx, n.db.Write, n.insert, "id", userID, text)
 	if err != nil {
 		return nil, fmt.Errorf("add note: %w", apierror.MarkUnavailableCtx(ctx, err))
 	}
 	return note, nil
 }
 
-func (n notes) list(ctx context.Context, id string) ([]Note, error) {
+func (n notes) listFor(ctx context.Context, id string) ([]Note, error) {
 	userID, ok := n.users.PKArg(id)
 	if !ok {
 		return nil, fmt.Errorf("list notes: user id %q", id)
 	}
 	ctx, cancel := n.db.Context(ctx)
 	defer cancel()
-	d := n.db.Dialect
-	rows, err := n.db.Read.QueryContext(ctx, d.Rebind(`SELECT `+d.Quote("id")+`, `+d.Quote("text")+` FROM `+d.Quote(notesTable)+
-		` WHERE `+d.Quote("user_id")+` = ? ORDER BY `+d.Quote("id")), userID)
+	rows, err := n.db.Read.QueryContext(ctx, n.list, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list notes: %w", apierror.MarkUnavailableCtx(ctx, err))
 	}

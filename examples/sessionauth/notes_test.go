@@ -43,7 +43,7 @@ func TestNotesTable(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			n := notes{db, users}
+			n := newNotes(db, users)
 			for range 2 { // idempotent
 				if err := n.migrate(ctx); err != nil {
 					t.Fatal(err)
@@ -63,7 +63,7 @@ func TestNotesTable(t *testing.T) {
 				}
 				ids = append(ids, note.ID)
 			}
-			got, err := n.list(ctx, "1")
+			got, err := n.listFor(ctx, "1")
 			if err != nil {
 				t.Fatal(err)
 			}

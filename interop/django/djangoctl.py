@@ -140,10 +140,9 @@ def cmd_grant_perm(a):
     """{username, perm: "app_label.codename", group (optional)}: the permission
     given to the user directly, or to the group (created if missing) which
     the user joins. Returns what user.has_perm says afterwards (fresh user)."""
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group
 
-    app_label, codename = a["perm"].split(".", 1)
-    p = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    p = permission(a["perm"])
     u = user(a["username"])
     if a.get("group"):
         g, _ = Group.objects.get_or_create(name=a["group"])
@@ -158,10 +157,9 @@ def cmd_grant_perm(a):
 def cmd_revoke_perm(a):
     """{username, perm, group (optional)}: removes the permission from the user
     or from the group. Returns has_perm afterwards."""
-    from django.contrib.auth.models import Group, Permission
+    from django.contrib.auth.models import Group
 
-    app_label, codename = a["perm"].split(".", 1)
-    p = Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    p = permission(a["perm"])
     if a.get("group"):
         Group.objects.get(name=a["group"]).permissions.remove(p)
     else:

@@ -116,6 +116,26 @@ fi
 mirror=${mirror%/}
 
 APTDIR=$CACHE/apt
+
+# private_apt SUITE sets $opts for apt-get/apt-cache on the private state of
+# SUITE and updates its lists once per run.
+private_apt() {
+	mkdir -p "$APTDIR/$1/lists/partial" "$APTDIR/$1/cache/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $1 main" >"$APTDIR/$1/sources.list"
+	opts="-o Dir::Etc::sourcelist=$APTDIR/$1/sources.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$APTDIR/$1/lists
+-o Dir::Cache=$APTDIR/$1/cache -o Dir::State::status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0
+-o APT::Sandbox::User=root"
+	case " ${updated:-} " in *" $1 "*) return 0 ;; esac
+	log "apt-get update ($1, private lists in $APTDIR/$1)"
+	# shellcheck disable=SC2086
+	if ! apt-get $opts update >/dev/null 2>"$APTDIR/$1/update.err" ||
+		grep -Eq '^(E:|W: Failed to fetch|W: Some index files)' "$APTDIR/$1/update.err"; then
+		cat "$APTDIR/$1/update.err" >&2
+		die "apt-get update for $1 from $mirror failed"
+	fi
+	updated="${updated:-} $1"
+}
+
 fetch_suite() { # suite ver
 	suite=$1 ver=$2
 	dest=$CACHE/$ver
@@ -126,19 +146,8 @@ fetch_suite() { # suite ver
 		esac
 		log "cache $dest holds '$found', refetching"
 	fi
-	mkdir -p "$APTDIR/$suite/lists/partial" "$APTDIR/$suite/cache/archives/partial" "$APTDIR/$suite/debs"
-	list=$APTDIR/$suite/sources.list
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $suite main" >"$list"
-	opts="-o Dir::Etc::sourcelist=$list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$APTDIR/$suite/lists
--o Dir::Cache=$APTDIR/$suite/cache -o Dir::State::status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0
--o APT::Sandbox::User=root"
-	log "apt-get update ($suite, private lists in $APTDIR/$suite)"
-	# shellcheck disable=SC2086
-	if ! apt-get $opts update >/dev/null 2>"$APTDIR/$suite/update.err" ||
-		grep -Eq '^(E:|W: Failed to fetch|W: Some index files)' "$APTDIR/$suite/update.err"; then
-		cat "$APTDIR/$suite/update.err" >&2
-		die "apt-get update for $suite from $mirror failed"
-	fi
+	private_apt "$suite"
+	mkdir -p "$APTDIR/$suite/debs"
 	cand=$(apt-cache $opts policy python3-django 2>/dev/null | awk '/Candidate:/ {print $2}')
 	case "$cand" in
 	*:"$ver".* | "$ver".*) ;;
@@ -196,25 +205,6 @@ err=$(check_startup "")
 #   5.2  sid       django-redis 7.0.x, plus sid's python3-typing-extensions:
 #                  django-redis 7 imports typing_extensions on Python < 3.13
 #                  (sid's own Python is 3.13, bookworm's 3.11)
-
-# private_apt SUITE sets $opts for apt-get/apt-cache on the private state of
-# SUITE and updates its lists once per run.
-private_apt() {
-	mkdir -p "$APTDIR/$1/lists/partial" "$APTDIR/$1/cache/archives/partial"
-	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $1 main" >"$APTDIR/$1/sources.list"
-	opts="-o Dir::Etc::sourcelist=$APTDIR/$1/sources.list -o Dir::Etc::sourceparts=- -o Dir::State::Lists=$APTDIR/$1/lists
--o Dir::Cache=$APTDIR/$1/cache -o Dir::State::status=/var/lib/dpkg/status -o APT::Get::List-Cleanup=0
--o APT::Sandbox::User=root"
-	case " ${updated:-} " in *" $1 "*) return 0 ;; esac
-	log "apt-get update ($1, private lists in $APTDIR/$1)"
-	# shellcheck disable=SC2086
-	if ! apt-get $opts update >/dev/null 2>"$APTDIR/$1/update.err" ||
-		grep -Eq '^(E:|W: Failed to fetch|W: Some index files)' "$APTDIR/$1/update.err"; then
-		cat "$APTDIR/$1/update.err" >&2
-		die "apt-get update for $1 from $mirror failed"
-	fi
-	updated="${updated:-} $1"
-}
 
 # check_django_redis PYTHONPATH prints django_redis's version as its last
 # line when Django on PYTHONPATH can build a django-redis cache client with
