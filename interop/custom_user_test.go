@@ -4,13 +4,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dmr-go/dmr/internal/djangotest"
+	"github.com/dmr-go/dmr/internal/testenv"
 )
 
 // A Django project with a custom user model (AbstractBaseUser +
@@ -21,11 +20,7 @@ import (
 // deactivating the user or changing the password in Django ends access here
 // within the example's cache bound (1 s).
 func TestCustomUserModel(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "sessionauth")
-	build := exec.Command("go", "build", "-o", bin, "github.com/dmr-go/dmr/examples/sessionauth")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the example: %v\n%s", err, out)
-	}
+	bin := testenv.BuildBinary(t, "github.com/dmr-go/dmr/examples/sessionauth")
 	const (
 		emailBackend = "accounts.backends.EmailBackend"
 		modelBackend = "django.contrib.auth.backends.ModelBackend"

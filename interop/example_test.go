@@ -8,12 +8,12 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dmr-go/dmr/internal/djangotest"
+	"github.com/dmr-go/dmr/internal/testenv"
 )
 
 // The example application (examples/sessionauth) shares its database and
@@ -21,11 +21,7 @@ import (
 // GET /api/apicontroller/, and a login through POST /api/auth/ is a
 // logged-in user in Django.
 func TestExampleApp(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "sessionauth")
-	build := exec.Command("go", "build", "-o", bin, "github.com/dmr-go/dmr/examples/sessionauth")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the example: %v\n%s", err, out)
-	}
+	bin := testenv.BuildBinary(t, "github.com/dmr-go/dmr/examples/sessionauth")
 	forMatrix(t, func(t *testing.T, v string, db database) {
 		st := newSessionStack(t, v, db, djangotest.Config{}) // Django migrates first
 		base := startExample(t, bin, db.URL, st.dj.Config().SecretKey)

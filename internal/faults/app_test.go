@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dmr-go/dmr/internal/testenv"
 )
 
 // dbTimeout is the example's DMR_DB_TIMEOUT in this suite; slack is what
@@ -28,37 +30,16 @@ const (
 	recovery = 3 * time.Second
 )
 
-var (
-	buildOnce sync.Once
-	binary    string
-	buildErr  error
-)
-
 // exampleBinary builds examples/sessionauth once per test binary.
 func exampleBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		start := time.Now()
-		defer func() { t.Logf("built the example in %v", time.Since(start).Round(time.Millisecond)) }()
-		goBin, err := exec.LookPath("go")
-		if err != nil {
-			goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-		}
-		dir, err := os.MkdirTemp("", "dmr-faults-bin-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		binary = filepath.Join(dir, "sessionauth")
-		out, err := exec.Command(goBin, "build", "-o", binary, "github.com/dmr-go/dmr/examples/sessionauth").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binary
+	return testenv.BuildBinary(t, "github.com/dmr-go/dmr/examples/sessionauth")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	testenv.RemoveBuilt()
+	os.Exit(code)
 }
 
 // app is the example application running as its own process.

@@ -8,7 +8,10 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,4 +224,62 @@ func Redis(t testing.TB) (*redis.Client, string) {
 		c.Close()
 	})
 	return c, prefix
+}
+
+// built holds the binaries BuildBinary made in this test process.
+var built struct {
+	sync.Mutex
+	dir  string
+	bins map[string]*builtBinary
+}
+
+type builtBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// BuildBinary builds the main package importPath once per test process
+// (however many tests ask) and returns the binary's path. A TestMain calls
+// RemoveBuilt after m.Run to delete it.
+func BuildBinary(t testing.TB, importPath string) string {
+	t.Helper()
+	built.Lock()
+	if built.bins == nil {
+		built.bins = map[string]*builtBinary{}
+	}
+	b := built.bins[importPath]
+	if b == nil {
+		b = &builtBinary{}
+		built.bins[importPath] = b
+	}
+	built.Unlock()
+	b.once.Do(func() {
+		built.Lock()
+		if built.dir == "" {
+			built.dir, b.err = os.MkdirTemp("", "dmr-test-bin-")
+		}
+		dir := built.dir
+		built.Unlock()
+		if b.err != nil {
+			return
+		}
+		b.path = filepath.Join(dir, strings.ReplaceAll(importPath, "/", "_"))
+		if out, err := exec.Command("go", "build", "-o", b.path, importPath).CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build %s: %v\n%s", importPath, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+// RemoveBuilt deletes what BuildBinary built.
+func RemoveBuilt() {
+	built.Lock()
+	defer built.Unlock()
+	if built.dir != "" {
+		os.RemoveAll(built.dir)
+	}
 }
