@@ -60,6 +60,17 @@ type Config struct {
 	AuthUserModel string
 	// AuthenticationBackends sets AUTHENTICATION_BACKENDS (default Django's).
 	AuthenticationBackends []string
+	// Apps are appended to INSTALLED_APPS, for example "rest_framework",
+	// "rest_framework.authtoken", "rest_framework_simplejwt.token_blacklist",
+	// "allauth", "allauth.account". Any app puts the Django version's extras
+	// (DRF, SimpleJWT, PyJWT, django-allauth from its Debian suite; see
+	// ExtrasPath) on the path; allauth's AccountMiddleware is added when
+	// allauth.account is installed and has one.
+	Apps []string
+	// Settings are further settings, as JSON values (for example
+	// "REST_FRAMEWORK" or "SIMPLE_JWT"; in SIMPLE_JWT, numbers under keys
+	// ending in LIFETIME or LEEWAY are seconds, made timedeltas).
+	Settings map[string]any
 	// Timeout bounds one command (default 2 minutes).
 	Timeout time.Duration
 }
@@ -67,6 +78,7 @@ type Config struct {
 // Info is what the running Django reports about itself.
 type Info struct {
 	Version          string   `json:"version"`     // e.g. "4.2.28"
+	Extras           Extras   `json:"extras"`      // versions of the extras on the path
 	MajorMinor       string   `json:"major_minor"` // e.g. "4.2"
 	Python           string   `json:"python"`
 	DjangoPath       string   `json:"django_path"`
@@ -79,6 +91,15 @@ type Info struct {
 	DBVendor         string   `json:"db_vendor"`
 	PBKDF2Iterations int      `json:"pbkdf2_iterations"`
 	PasswordHashers  []string `json:"password_hashers"`
+}
+
+// Extras are the versions of the optional Django packages importable by the
+// project ("" when absent).
+type Extras struct {
+	DRF       string `json:"drf"`
+	SimpleJWT string `json:"simplejwt"`
+	PyJWT     string `json:"pyjwt"`
+	Allauth   string `json:"allauth"`
 }
 
 // Django is one running Django project (a djangoctl.py serve process).
@@ -147,6 +168,21 @@ func DjangoRedisPath(version string) (string, error) {
 	return strings.TrimSpace(string(b)), nil
 }
 
+// ExtrasPath returns the PYTHONPATH entries (to go before Django's) holding
+// the Django version's extras (DRF, SimpleJWT, PyJWT, django-allauth), as
+// install.sh recorded them in CacheDir()/extras/<version>/.ok: empty for 3.2,
+// whose extras are bookworm's, installed system-wide.
+func ExtrasPath(version string) (string, error) {
+	if !slices.Contains(Versions(), version) {
+		return "", fmt.Errorf("djangotest: unknown Django version %q (want one of %v)", version, Versions())
+	}
+	b, err := os.ReadFile(filepath.Join(CacheDir(), "extras", version, ".ok"))
+	if err != nil {
+		return "", fmt.Errorf("djangotest: DRF, SimpleJWT and allauth for Django %s %w in %s (run interop/django/install.sh): %w", version, ErrAbsent, CacheDir(), err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
 // Dir returns the interop Django project directory (interop/django in the
 // module).
 func Dir() (string, error) {
@@ -203,6 +239,16 @@ func (c Config) Env() []string {
 	}
 	if c.CSRFUseSessions {
 		env = append(env, "DMR_CSRF_USE_SESSIONS=1")
+	}
+	if len(c.Apps) > 0 {
+		env = append(env, "DMR_EXTRA_APPS="+strings.Join(c.Apps, ","))
+	}
+	if len(c.Settings) > 0 {
+		b, err := json.Marshal(c.Settings)
+		if err != nil {
+			panic(fmt.Sprintf("djangotest: Config.Settings: %v", err))
+		}
+		env = append(env, "DMR_EXTRA_SETTINGS="+string(b))
 	}
 	return env
 }
@@ -268,6 +314,13 @@ func Start(t testing.TB, version string, cfg Config) (*Django, error) {
 			return nil, err
 		}
 		pp = strings.Trim(djr+":"+pp, ":")
+	}
+	if len(cfg.Apps) > 0 {
+		ex, err := ExtrasPath(version)
+		if err != nil {
+			return nil, err
+		}
+		pp = strings.Trim(ex+":"+pp, ":")
 	}
 	dir, err := Dir()
 	if err != nil {

@@ -97,7 +97,21 @@ def cmd_version(a):
         "db_vendor": connection.vendor,
         "pbkdf2_iterations": get_hasher("pbkdf2_sha256").iterations,
         "password_hashers": settings.PASSWORD_HASHERS,
+        "extras": extras_versions(),
     }
+
+
+def extras_versions():
+    import importlib.metadata as md
+
+    out = {}
+    for key, dist in (("drf", "djangorestframework"), ("simplejwt", "djangorestframework-simplejwt"),
+                      ("pyjwt", "pyjwt"), ("allauth", "django-allauth")):
+        try:
+            out[key] = md.version(dist)
+        except md.PackageNotFoundError:
+            out[key] = ""
+    return out
 
 
 @command("migrate")

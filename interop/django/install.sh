@@ -7,7 +7,10 @@
 #   5.2.x  Debian sid's python3-django, unpacked into $CACHE/5.2
 #
 # and, for each, its suite's python3-django-redis, unpacked into
-# $CACHE/django-redis/<version> (see the end of this script).
+# $CACHE/django-redis/<version>, and its suite's Django REST framework,
+# SimpleJWT, PyJWT and django-allauth ("the extras"), installed system-wide
+# for 3.2 and unpacked into $CACHE/extras/<version> for 4.2 and 5.2 (see the
+# end of this script).
 #
 # 4.2 and 5.2 are fetched with `apt-get download` through a private sources
 # list and private apt state, so the system's sources are never changed; they
@@ -80,7 +83,8 @@ PYEOF
 
 # --- 3.2 from the system's own sources -------------------------------------
 if [ "${DMR_DJANGO_SKIP_APT:-}" != 1 ]; then
-	pkgs="python3-django python3-redis python3-argon2 python3-bcrypt python3-psycopg2 python3-mysqldb"
+	pkgs="python3-django python3-redis python3-argon2 python3-bcrypt python3-psycopg2 python3-mysqldb
+		python3-djangorestframework python3-djangorestframework-simplejwt python3-django-allauth"
 	missing=""
 	for p in $pkgs; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -271,4 +275,92 @@ fetch_django_redis() { # suite django-version pin extra-packages...
 fetch_django_redis bookworm 3.2 5.2
 fetch_django_redis trixie 4.2 5.4 python3-redis
 fetch_django_redis sid 5.2 7.0 python3-redis python3-typing-extensions
+
+# --- the extras: DRF, SimpleJWT, PyJWT, django-allauth ----------------------
+# One set per Django, from the same Debian suite, pinned by major.minor (the
+# first number for allauth, whose minor moves often):
+#   3.2  bookworm  DRF 3.14  SimpleJWT 5.2  PyJWT 2.6   allauth 0.51 (system-wide, above)
+#   4.2  trixie    DRF 3.16  SimpleJWT 5.5  PyJWT 2.10  allauth 65
+#   5.2  sid       DRF 3.18  SimpleJWT 5.5  PyJWT 2.15  allauth 65
+# Their other dependencies (requests, cryptography, openid…) are bookworm's,
+# pulled in by the 3.2 set.
+
+# check_extras PYTHONPATH prints "drf=… simplejwt=… pyjwt=… allauth=…" as its
+# last line when Django on PYTHONPATH migrates an in-memory database with
+# the extras' apps installed and imports what the interop tests use, and the
+# error otherwise.
+check_extras() {
+	PYTHONPATH=$1 "$PY" - <<'PYEOF' 2>&1 || true
+import django
+from django.conf import settings
+import importlib.util
+# allauth >= 0.56 requires its AccountMiddleware (found without importing it:
+# its module reads the settings).
+mw = ["allauth.account.middleware.AccountMiddleware"] if importlib.util.find_spec("allauth.account.middleware") else []
+settings.configure(
+    SECRET_KEY="x" * 50, USE_TZ=True, MIDDLEWARE=mw,
+    INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
+                    "rest_framework", "rest_framework.authtoken", "rest_framework_simplejwt",
+                    "rest_framework_simplejwt.token_blacklist", "allauth", "allauth.account"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+)
+django.setup()
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
+import importlib.metadata as md
+import rest_framework.authtoken.models, rest_framework_simplejwt.tokens, rest_framework_simplejwt.authentication
+import allauth.account.auth_backends, allauth.account.views
+print("drf=%s simplejwt=%s pyjwt=%s allauth=%s" % tuple(
+    md.version(d) for d in ("djangorestframework", "djangorestframework-simplejwt", "pyjwt", "django-allauth")))
+PYEOF
+}
+
+# extras_ok OUTPUT DRF SIMPLEJWT PYJWT ALLAUTH succeeds when check_extras's
+# last line shows those versions (by prefix).
+extras_ok() {
+	case "$(printf '%s\n' "$1" | tail -n1)" in
+	"drf=$2".*" simplejwt=$3".*" pyjwt=$4".*" allauth=$5".*) return 0 ;;
+	esac
+	return 1
+}
+
+fetch_extras() { # suite django-version drf simplejwt pyjwt allauth
+	suite=$1 djver=$2
+	shift 2
+	dest=$CACHE/extras/$djver
+	djpath=""
+	[ "$djver" = 3.2 ] || djpath=$(cat "$CACHE/$djver/.ok")
+	if [ -f "$dest/.ok" ]; then
+		out=$(check_extras "$(cat "$dest/.ok")${djpath:+:$djpath}")
+		if extras_ok "$out" "$@"; then log "extras for Django $djver ok: $(printf '%s\n' "$out" | tail -n1)"; return 0; fi
+		log "cache $dest holds '$(printf '%s\n' "$out" | tail -n1)', refetching"
+	fi
+	mkdir -p "$dest.tmp"
+	path=""
+	if [ "$djver" != 3.2 ]; then
+		private_apt "$suite"
+		debs=$APTDIR/$suite/extras-debs
+		rm -rf "$debs" "$dest.tmp"
+		mkdir -p "$debs" "$dest.tmp"
+		log "apt-get download python3-djangorestframework python3-djangorestframework-simplejwt python3-jwt python3-django-allauth ($suite)"
+		# shellcheck disable=SC2086
+		(cd "$debs" && apt-get $opts download python3-djangorestframework python3-djangorestframework-simplejwt \
+			python3-jwt python3-django-allauth >/dev/null) || die "apt-get download from $suite failed"
+		for d in "$debs"/*.deb; do dpkg -x "$d" "$dest.tmp"; done
+		path=$dest/usr/lib/python3/dist-packages
+	fi
+	rm -rf "$dest"
+	mv "$dest.tmp" "$dest"
+	out=$(check_extras "$path${djpath:+:$djpath}")
+	extras_ok "$out" "$@" || {
+		echo "$out" >&2
+		die "the extras from $suite do not work with Django $djver or are not DRF $1.x, SimpleJWT $2.x, PyJWT $3.x, allauth $4.x; the pins in this script must be updated"
+	}
+	printf '%s' "$path" >"$dest/.ok"
+	log "extras for Django $djver ready: $(printf '%s\n' "$out" | tail -n1)${path:+ PYTHONPATH=$path}"
+}
+
+fetch_extras bookworm 3.2 3.14 5.2 2.6 0.51
+fetch_extras trixie 4.2 3.16 5.5 2.10 65
+fetch_extras sid 5.2 3.18 5.5 2.15 65
 log "done"

@@ -15,7 +15,14 @@ DMR_CSRF_TRUSTED_ORIGINS  comma-separated CSRF_TRUSTED_ORIGINS
 DMR_AUTH_USER_MODEL       accounts.CustomUser installs the accounts app (a custom user model:
                           UUID key, email login, display_name) and sets AUTH_USER_MODEL
 DMR_AUTHENTICATION_BACKENDS comma-separated AUTHENTICATION_BACKENDS (default: Django's)
+DMR_EXTRA_APPS            comma-separated apps appended to INSTALLED_APPS (rest_framework, allauth.account...);
+                          allauth's AccountMiddleware is added when allauth.account has one (0.56+)
+DMR_EXTRA_SETTINGS        a JSON object of further settings (REST_FRAMEWORK, SIMPLE_JWT...); in SIMPLE_JWT,
+                          numbers under keys ending in LIFETIME or LEEWAY are seconds (made timedeltas)
 """
+import datetime
+import importlib.util
+import json
 import os
 from urllib.parse import unquote, urlsplit
 
@@ -85,6 +92,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
+_extra_apps = _list("DMR_EXTRA_APPS")
+INSTALLED_APPS += _extra_apps
+if "allauth.account" in _extra_apps and importlib.util.find_spec("allauth.account.middleware"):
+    MIDDLEWARE.append("allauth.account.middleware.AccountMiddleware")
 DATABASES = {"default": _database(_env("DMR_DJANGO_DB", required=True))}
 
 _engine = _env("DMR_SESSION_ENGINE", "db")
@@ -127,3 +138,13 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["stderr"], "level": "ERROR"},
 }
+
+# Last, so that they override the settings above.
+for _k, _v in json.loads(_env("DMR_EXTRA_SETTINGS", "") or "{}").items():
+    if _k == "SIMPLE_JWT":
+        _v = {
+            k: datetime.timedelta(seconds=v)
+            if (k.endswith("LIFETIME") or k.endswith("LEEWAY")) and isinstance(v, (int, float)) else v
+            for k, v in _v.items()
+        }
+    globals()[_k] = _v

@@ -61,3 +61,23 @@ def session_view(request):
         for k in body.get("delete", []):
             request.session.pop(k, None)
     return JsonResponse({"session": dict(request.session.items()), "key": request.session.session_key})
+
+
+def drf_whoami(request):
+    """GET or POST, through DRF's APIView with REST_FRAMEWORK's authentication
+    classes (DMR_EXTRA_SETTINGS): the user and the authenticator that accepted
+    the request ("" when anonymous). DRF's own 401/403 answers otherwise."""
+    from rest_framework.permissions import IsAuthenticated
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class WhoAmI(APIView):
+        permission_classes = [IsAuthenticated]
+
+        def get(self, request):
+            a = request.successful_authenticator
+            return Response({**_user(request), "authenticator": type(a).__name__ if a else ""})
+
+        post = get
+
+    return WhoAmI.as_view()(request)
