@@ -2,8 +2,8 @@ package jwtauth
 
 import (
 	"context"
-	"database/sql"
 	"crypto/md5"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
