@@ -166,6 +166,9 @@ type Config struct {
 	// store that is down, locked or frozen answers 503 with Retry-After
 	// within it. Zero means DefaultDBTimeout (5 s).
 	DBTimeout time.Duration
+
+	// JWT configures the JWT auth (DMR_JWT_*, see manage/jwt.go).
+	JWT JWTConfig
 }
 
 // UserModel is the configured user model.
@@ -212,6 +215,7 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_PPROF                 1/true adds /debug/pprof/ profiles to DMR_METRICS_ADDR (default false)
 //	DMR_DB_TIMEOUT            Go duration bounding one store operation (default 5s): a store that is down,
 //	                          locked or frozen answers 503 with Retry-After within it
+//	DMR_JWT_*                 the JWT auth (SimpleJWT's settings): see JWTEnvHelp
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -288,6 +292,9 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	boolean(EnvPProf, &c.PProf)
 	if d, ok := duration(EnvDBTimeout, time.Nanosecond, "a positive duration such as 5s or 500ms"); ok {
 		c.DBTimeout = d
+	}
+	if err == nil {
+		c.JWT, err = jwtFromEnv(get)
 	}
 	if err != nil {
 		return Config{}, err
@@ -402,6 +409,9 @@ func (c Config) Validate() error {
 	}
 	if c.PProf && c.MetricsAddr == "" {
 		return fmt.Errorf("%s needs %s: profiles are served on the metrics address only", EnvPProf, EnvMetricsAddr)
+	}
+	if err := c.JWT.Validate(); err != nil {
+		return err
 	}
 	if _, err := csrf.New(csrf.Options{TrustedOrigins: c.CSRFTrustedOrigins}); err != nil {
 		return fmt.Errorf("%s: %s", EnvCSRFTrustedOrigins, strings.TrimPrefix(err.Error(), "csrf: "))

@@ -79,7 +79,7 @@ func (a App) Main() {
 // Commands lists the subcommands with their synopsis.
 const Commands = `commands:
   serve [--addr HOST:PORT]      serve the API (default 127.0.0.1:8000); the default command
-  migrate                       create the django_session, auth_user, dmr_login_failure and application tables
+  migrate                       create the django_session, auth_user, dmr_login_failure, token_blacklist (DMR_JWT_BLACKLIST) and application tables
   createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
   changepassword --username U [--password-stdin]
   clearsessions                 delete expired sessions
@@ -91,7 +91,12 @@ environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSIO
              DMR_AUTH_USER_MODEL DMR_AUTH_USER_TABLE DMR_AUTH_USERNAME_FIELD
              DMR_AUTHENTICATION_BACKENDS
              DMR_LOGIN_FAILURE_LIMIT DMR_LOGIN_IP_FAILURE_LIMIT DMR_LOGIN_COOLOFF
-             DMR_DB_TIMEOUT DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF`
+             DMR_DB_TIMEOUT DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF
+             DMR_JWT_ALGORITHM DMR_JWT_SIGNING_KEY DMR_JWT_VERIFYING_KEY DMR_JWT_ACCESS_LIFETIME
+             DMR_JWT_REFRESH_LIFETIME DMR_JWT_ROTATE_REFRESH DMR_JWT_BLACKLIST
+             DMR_JWT_BLACKLIST_AFTER_ROTATION DMR_JWT_LEEWAY DMR_JWT_USER_ID_CLAIM
+             DMR_JWT_USER_ID_FIELD DMR_JWT_AUDIENCE DMR_JWT_ISSUER DMR_JWT_AUTH_HEADER_TYPES
+             DMR_JWT_CHECK_REVOKE_TOKEN`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after
@@ -374,6 +379,9 @@ func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	}
 	if err := env.LoginFailures.CreateTable(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", loginthrottle.Table, err)
+	}
+	if err := env.migrateJWT(ctx); err != nil {
+		return fmt.Errorf("migrate token_blacklist: %w", err)
 	}
 	if a.Migrate != nil {
 		if err := a.Migrate(ctx, env); err != nil {
