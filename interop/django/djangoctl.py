@@ -550,6 +550,18 @@ def cmd_has_perms(a):
     return {"has": {p: u.has_perm(p) for p in a["perms"]}, "all": sorted(user(a["username"]).get_all_permissions())}
 
 
+# --- SimpleJWT (jwt) ---------------------------------------------------------
+
+
+@command("migrate-fake")
+def cmd_migrate_fake(a):
+    """{app}: migrate APP --fake (records every migration of the app as applied,
+    for tables another program created in their final shape)."""
+    out = io.StringIO()
+    call_command("migrate", a["app"], fake=True, interactive=False, verbosity=1, stdout=out)
+    return {"output": out.getvalue()}
+
+
 # --- main ------------------------------------------------------------------
 
 
