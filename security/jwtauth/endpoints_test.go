@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+
 	"github.com/dmr-go/dmr"
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/userdb"
@@ -247,6 +250,17 @@ func TestDocument(t *testing.T) {
 	s := doc.Components.SecuritySchemes["jwt"]
 	if s["type"] != "http" || s["scheme"] != "bearer" || s["bearerFormat"] != "JWT" {
 		t.Fatalf("scheme: %v", s)
+	}
+	d, err := libopenapi.NewDocument(w.Body.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(d)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if ok, verrs := v.ValidateDocument(); !ok {
+		t.Fatalf("document invalid: %v", verrs[0].Message)
 	}
 	for _, p := range []string{"/api/token/", "/api/token/refresh/", "/api/token/verify/"} {
 		if !strings.Contains(w.Body.String(), `"`+p+`"`) {

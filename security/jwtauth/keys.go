@@ -45,6 +45,14 @@ type keySet struct {
 	verify crypto.PublicKey
 }
 
+// hmacState is a keyed HMAC with its scratch buffers, pooled so that a
+// verification allocates nothing.
+type hmacState struct {
+	h        hash.Hash
+	in       []byte
+	sum, got [64]byte
+}
+
 func isHMAC(alg string) bool { return alg == "HS256" || alg == "HS384" || alg == "HS512" }
 
 // looksAsymmetric is PyJWT's check that refuses a PEM or SSH public key as
@@ -92,7 +100,7 @@ func newKeySet(alg string, signing, verifying []byte) (*keySet, error) {
 			h = sha512.New
 		}
 		k.size = h().Size()
-		k.pool = &sync.Pool{New: func() any { return hmac.New(h, k.secret) }}
+		k.pool = &sync.Pool{New: func() any { return &hmacState{h: hmac.New(h, k.secret)} }}
 		return k, nil
 	}
 	k.method = jwt.GetSigningMethod(alg)
@@ -205,13 +213,10 @@ func (k *keySet) canSign() bool { return k.secret != nil || k.sign != nil }
 // signature.
 func (k *keySet) signature(signingInput string) (string, error) {
 	if k.secret != nil {
-		h := k.pool.Get().(hash.Hash)
-		h.Reset()
-		h.Write([]byte(signingInput))
-		var buf [64]byte
-		sum := h.Sum(buf[:0])
-		k.pool.Put(h)
-		return base64.RawURLEncoding.EncodeToString(sum), nil
+		st := k.pool.Get().(*hmacState)
+		sig := base64.RawURLEncoding.EncodeToString(st.mac(signingInput))
+		k.pool.Put(st)
+		return sig, nil
 	}
 	if k.sign == nil {
 		return "", errors.New("jwtauth: no signing key (only a verifying key was configured)")
@@ -226,24 +231,32 @@ func (k *keySet) signature(signingInput string) (string, error) {
 // verifySignature checks sig (base64url, unpadded) over signingInput.
 func (k *keySet) verifySignature(signingInput, sig string) bool {
 	if k.secret != nil {
-		var want, got [64]byte
 		if base64.RawURLEncoding.DecodedLen(len(sig)) != k.size {
 			return false
 		}
-		n, err := base64.RawURLEncoding.Strict().Decode(got[:], []byte(sig))
+		st := k.pool.Get().(*hmacState)
+		defer k.pool.Put(st)
+		st.in = append(st.in[:0], sig...)
+		n, err := base64.RawURLEncoding.Strict().Decode(st.got[:], st.in)
 		if err != nil || n != k.size {
 			return false
 		}
-		h := k.pool.Get().(hash.Hash)
-		h.Reset()
-		h.Write([]byte(signingInput))
-		sum := h.Sum(want[:0])
-		k.pool.Put(h)
-		return hmac.Equal(sum, got[:n])
+		return hmac.Equal(st.mac(signingInput), st.got[:n])
 	}
 	raw, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil {
 		return false
 	}
 	return k.method.Verify(signingInput, raw, k.verify) == nil
+}
+
+// mac returns the HMAC of s in st.sum.
+func (st *hmacState) mac(s string) []byte {
+	st.h.Reset()
+	st.in = append(st.in[:0], s...)
+	st.h.Write(st.in)
+	if cap(st.in) > 16<<10 {
+		st.in = nil // do not keep a huge buffer in the pool
+	}
+	return st.h.Sum(st.sum[:0])
 }

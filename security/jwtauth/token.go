@@ -10,6 +10,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 )
@@ -167,24 +168,21 @@ func decode(k *keySet, raw string, typ string, names claimNames, o verifyOptions
 	if !k.verifySignature(raw[:d2], sig) {
 		return nil, tokenErr(MsgInvalid)
 	}
-	var buf [512]byte
-	var payload []byte
-	if n := base64.RawURLEncoding.DecodedLen(len(body)); n <= len(buf) {
-		m, err := base64.RawURLEncoding.Strict().Decode(buf[:n], []byte(body))
-		if err != nil {
-			return nil, tokenErr(MsgInvalid)
-		}
-		payload = buf[:m]
-	} else {
-		p, err := base64.RawURLEncoding.Strict().DecodeString(body)
-		if err != nil {
-			return nil, tokenErr(MsgInvalid)
-		}
-		payload = p
+	bp := payloadPool.Get().(*[]byte)
+	defer payloadPool.Put(bp)
+	n := base64.RawURLEncoding.DecodedLen(len(body))
+	if cap(*bp) < n+len(body) {
+		*bp = make([]byte, 0, n+len(body))
 	}
+	src := append((*bp)[:0], body...)
+	m, err := base64.RawURLEncoding.Strict().Decode(src[len(body):len(body)+n], src)
+	if err != nil {
+		return nil, tokenErr(MsgInvalid)
+	}
+	payload := src[len(body) : len(body)+m]
 	t := &Token{Raw: raw}
 	var exp, iat, nbf, tokType, jti, iss, aud, uid, rev []byte
-	err := scanObject(payload, func(name string, value []byte) {
+	err = scanObject(payload, func(name string, value []byte) {
 		switch name {
 		case "exp":
 			exp = value
@@ -429,10 +427,8 @@ func scanObject(data []byte, f func(name string, value []byte)) error {
 	for i < len(data) {
 		end := skipString(data, i)
 		key := data[i:end]
-		var name string
-		if bytes.IndexByte(key, '\\') < 0 {
-			name = unsafeString(key[1 : len(key)-1])
-		} else if json.Unmarshal(key, &name) != nil {
+		name, ok := keyName(key)
+		if !ok {
 			return errJSON
 		}
 		i = skipWS(data, end)
@@ -447,6 +443,21 @@ func scanObject(data []byte, f func(name string, value []byte)) error {
 	}
 	return errJSON
 }
+
+// keyName unescapes a member name, without copying when it has no escape.
+func keyName(key []byte) (string, bool) {
+	if bytes.IndexByte(key, '\\') < 0 {
+		return unsafeString(key[1 : len(key)-1]), true
+	}
+	var name string
+	if json.Unmarshal(key, &name) != nil {
+		return "", false
+	}
+	return name, true
+}
+
+// payloadPool holds the buffers payloads are decoded into.
+var payloadPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func skipWS(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
