@@ -11,7 +11,7 @@
 //
 //	serve [--addr HOST:PORT]   serve (default 127.0.0.1:8000; the default command),
 //	                           stopping gracefully on SIGINT/SIGTERM (see Operations)
-//	migrate                    create django_session, auth_user, dmr_login_failure and the application's tables
+//	migrate                    create django_session, auth_user, dmr_login_failure, the token_blacklist tables (DMR_JWT_BLACKLIST) and the application's tables
 //	createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
 //	changepassword --username U [--password-stdin]
 //	clearsessions              delete expired sessions (Django's clearsessions)
