@@ -346,3 +346,36 @@ func forgeHS256(payload string, key []byte) string {
 	m.Write([]byte(in))
 	return in + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
+
+// CHECK_REVOKE_TOKEN (SimpleJWT 5.3+): the hash_password claim is the same
+// on both sides, and a password changed in Django ends Go's acceptance.
+func TestJWTRevokeToken(t *testing.T) {
+	s := newJWTSide(t, "5.2", newDatabase(t, "sqlite"), jwtConfig{
+		simpleJWT: map[string]any{"CHECK_REVOKE_TOKEN": true},
+		goOptions: jwtauth.Options{CheckRevokeToken: true},
+	})
+	s.dj.CreateUser("alice", "pw")
+	pair := s.post(t, "/api/token/", map[string]string{"username": "alice", "password": "pw"})
+	djAccess := pair.Body["access"].(string)
+	u, _ := s.users.UserByUsername(context.Background(), "alice")
+	goAccess, err := s.j.AccessToken(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := claimsOf(t, goAccess)["hash_password"], claimsOf(t, djAccess)["hash_password"]; got != want || want == nil {
+		t.Fatalf("hash_password: Go %v, SimpleJWT %v", got, want)
+	}
+	if who, msg := s.goWho(t, djAccess); who != "alice" {
+		t.Fatalf("Go on SimpleJWT's token: %q", msg)
+	}
+	if who, status := s.djangoWho(t, goAccess); status != 200 || who != "alice" {
+		t.Fatalf("DRF on Go's token: %d", status)
+	}
+	s.dj.Run("set-password", map[string]any{"username": "alice", "password": "new"}, nil)
+	if _, msg := s.goWho(t, djAccess); msg != jwtauth.MsgPasswordChanged {
+		t.Fatalf("Go after Django's password change: %q", msg)
+	}
+	if _, status := s.djangoWho(t, goAccess); status != 401 {
+		t.Fatalf("DRF on Go's token after the password change: %d", status)
+	}
+}
