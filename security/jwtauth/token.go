@@ -181,7 +181,7 @@ func decode(k *keySet, raw string, typ string, names claimNames, o verifyOptions
 	}
 	payload := src[len(body) : len(body)+m]
 	t := &Token{Raw: raw}
-	var exp, iat, nbf, tokType, jti, iss, aud, uid, rev []byte
+	var exp, iat, nbf, tokType, jti, iss, aud, uid, rev, sub []byte
 	err = scanObject(payload, func(name string, value []byte) {
 		switch name {
 		case "exp":
@@ -200,6 +200,8 @@ func decode(k *keySet, raw string, typ string, names claimNames, o verifyOptions
 			return
 		case "iss":
 			iss = value
+		case "sub":
+			sub = value
 		case "aud":
 			aud = value
 		}
@@ -243,6 +245,13 @@ func decode(k *keySet, raw string, typ string, names claimNames, o verifyOptions
 			return nil, tokenErr(MsgInvalid)
 		}
 	}
+	// PyJWT 2.10+: jti and sub, when present, must be strings.
+	if _, ok := stringClaim(jti); jti != nil && !ok {
+		return nil, tokenErr(MsgInvalid)
+	}
+	if _, ok := stringClaim(sub); sub != nil && !ok {
+		return nil, tokenErr(MsgInvalid)
+	}
 	if o.issuer != "" {
 		s, ok := stringClaim(iss)
 		if !ok || s != o.issuer {
@@ -259,7 +268,7 @@ func decode(k *keySet, raw string, typ string, names claimNames, o verifyOptions
 	if jti == nil {
 		return nil, tokenErr(MsgNoID)
 	}
-	t.JTI, _ = stringClaim(jti) // a non-string jti is kept as "" (never blacklisted)
+	t.JTI, _ = stringClaim(jti)
 	if typ != "" {
 		if tokType == nil {
 			return nil, tokenErr(MsgNoType)
