@@ -119,6 +119,7 @@ func TestDecode(t *testing.T) {
 		{"alg None", b64(`{"alg":"None"}`) + "." + b64(ok) + ".", "access", jwtauth.MsgInvalid},
 		{"other alg", hs256(`{"alg":"HS512","typ":"JWT"}`, ok, secret), "access", jwtauth.MsgInvalid},
 		{"no alg", hs256(`{"typ":"JWT"}`, ok, secret), "access", jwtauth.MsgInvalid},
+		{"kid not a string", hs256(`{"alg":"HS256","kid":1}`, ok, secret), "access", jwtauth.MsgInvalid},
 		{"crit", hs256(`{"alg":"HS256","crit":["b64"],"b64":false}`, ok, secret), "access", jwtauth.MsgInvalid},
 		{"header not object", hs256(`["HS256"]`, ok, secret), "access", jwtauth.MsgInvalid},
 		{"wrong key", hs256(hdr, ok, []byte("another key")), "access", jwtauth.MsgInvalid},

@@ -330,6 +330,11 @@ func checkHeader(seg, alg string) bool {
 	if _, crit := h["crit"]; crit {
 		return false
 	}
+	if kid, ok := h["kid"]; ok { // PyJWT: the key ID must be a string
+		if _, ok := stringClaim(kid); !ok {
+			return false
+		}
+	}
 	var a string
 	if err := json.Unmarshal(h["alg"], &a); err != nil {
 		return false
