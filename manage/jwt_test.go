@@ -1,8 +1,13 @@
 package manage
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,5 +121,56 @@ func TestJWTEnv(t *testing.T) {
 	}
 	if _, err := k.Decode(p.Access, jwtauth.TypeAccess); err != nil {
 		t.Fatalf("SECRET_KEY as signing key: %v", err)
+	}
+}
+
+// Asymmetric keys come from PEM files named by the variables; a missing
+// file is an error naming the variable.
+func TestJWTKeyFiles(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	pubDER, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
+	priv, pub := filepath.Join(dir, "private.pem"), filepath.Join(dir, "public.pem")
+	os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600)
+	os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER}), 0o644)
+	open := func(vars map[string]string) (*jwtauth.Auth, error) {
+		vars[EnvDatabaseURL] = "sqlite:" + filepath.Join(dir, "db.sqlite3")
+		vars[EnvSecretKey] = "k"
+		cfg, err := ConfigFromEnv(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
+		if err != nil {
+			return nil, err
+		}
+		env, err := Open(ctx, cfg, Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { env.Close() })
+		return env.JWTAuth(jwtauth.Options{})
+	}
+	signer, err := open(map[string]string{EnvJWTAlgorithm: "RS256", EnvJWTSigningKey: priv, EnvJWTVerifyingKey: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := open(map[string]string{EnvJWTAlgorithm: "RS256", EnvJWTVerifyingKey: pub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := signer.AccessToken(&auth.User{ID: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := verifier.Decode(tok, jwtauth.TypeAccess); err != nil {
+		t.Fatalf("verify-only service: %v", err)
+	}
+	if _, err := open(map[string]string{EnvJWTAlgorithm: "RS256", EnvJWTVerifyingKey: filepath.Join(dir, "missing.pem")}); err == nil || !strings.Contains(err.Error(), EnvJWTVerifyingKey) {
+		t.Fatalf("missing key file: %v", err)
+	}
+	if _, err := open(map[string]string{EnvJWTAlgorithm: "ES256", EnvJWTVerifyingKey: pub}); err == nil {
+		t.Fatal("an RSA key accepted for ES256")
 	}
 }
