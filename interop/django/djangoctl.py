@@ -550,6 +550,23 @@ def cmd_has_perms(a):
     return {"has": {p: u.has_perm(p) for p in a["perms"]}, "all": sorted(user(a["username"]).get_all_permissions())}
 
 
+# --- django-allauth (DMR_EXTRA_APPS with allauth.account) --------------------
+
+
+@command("allauth-user")
+def cmd_allauth_user(a):
+    """{username, email, password}: a user as allauth's signup leaves it, its
+    address in allauth's EmailAddress table, verified and primary (what
+    login by email looks up). Returns the user row and the address row."""
+    from allauth.account.models import EmailAddress
+
+    u = get_user_model().objects.create_user(a["username"], a["email"], a["password"])
+    e = EmailAddress.objects.create(user=u, email=a["email"], verified=True, primary=True)
+    out = user_row(u)
+    out["emailaddress"] = {"email": e.email, "verified": e.verified, "primary": e.primary, "user_id": str(e.user_id)}
+    return out
+
+
 # --- main ------------------------------------------------------------------
 
 
