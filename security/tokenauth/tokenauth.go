@@ -263,3 +263,7 @@ func (a *Auth) Describe(security.Operation) security.Description {
 	}
 	return d
 }
+
+// ValidKeyword reports whether k can be Options.Keyword: an HTTP token
+// (RFC 9110), so one word of letters, digits and !#$%&'*+-.^_`|~.
+func ValidKeyword(k string) bool { return httpTokenRE.MatchString(k) }
