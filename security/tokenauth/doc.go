@@ -51,7 +51,10 @@
 // request without it. The bound it keeps: a token deleted, or its user
 // deactivated, by another process (Django, its admin, another replica, a
 // separate run of the createtoken command) is still accepted here for at
-// most CacheTTL after the change was committed. Deletions made through the
+// most CacheTTL after the change was committed (a deactivation: CacheTTL
+// plus the user cache's TTL when auth.Options.Users is an auth.UserCache,
+// since a token reloaded after CacheTTL may find the user row there; the
+// token row itself is always read from the database). Deletions made through the
 // same drftoken.Store (Delete, DeleteForUser, Create with reset) leave the
 // cache at once, including for checks in flight. A negative CacheTTL turns
 // the cache off: every request then reads the database, as DRF does. Only
