@@ -3,6 +3,7 @@ package tokenauth
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -223,11 +224,7 @@ func copyUser(u auth.User) *auth.User {
 		u.LastLogin = &t
 	}
 	if u.Extra != nil {
-		m := make(map[string]any, len(u.Extra))
-		for k, v := range u.Extra {
-			m[k] = v
-		}
-		u.Extra = m
+		u.Extra = maps.Clone(u.Extra)
 	}
 	return &u
 }
