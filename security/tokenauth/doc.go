@@ -46,7 +46,7 @@
 //
 // A checked token's user is kept in memory (Options.CacheTTL, 1 s by
 // default; Options.CacheMaxEntries, 10 000) so that a repeated check does no
-// I/O: about 0.6 µs and 4 allocations on the 2-core test machine
+// I/O: 0.55–0.87 µs and 4 allocations on the shared 2-core test machine
 // (BenchmarkAuthenticateCached), against a table and a user lookup per
 // request without it. The bound it keeps: a token deleted, or its user
 // deactivated, by another process (Django, its admin, another replica, a
