@@ -166,6 +166,11 @@ type Config struct {
 	// store that is down, locked or frozen answers 503 with Retry-After
 	// within it. Zero means DefaultDBTimeout (5 s).
 	DBTimeout time.Duration
+
+	// DRFTokenKeyword is the word before a DRF token in the Authorization
+	// header (TokenAuthentication.keyword); empty means "Token". See
+	// Env.TokenAuth.
+	DRFTokenKeyword string
 }
 
 // UserModel is the configured user model.
@@ -212,6 +217,8 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_PPROF                 1/true adds /debug/pprof/ profiles to DMR_METRICS_ADDR (default false)
 //	DMR_DB_TIMEOUT            Go duration bounding one store operation (default 5s): a store that is down,
 //	                          locked or frozen answers 503 with Retry-After within it
+//	DMR_DRF_TOKEN_KEYWORD     the word before a DRF token in the Authorization header (default Token;
+//	                          Bearer for a TokenAuthentication subclass that sets keyword = "Bearer")
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -233,6 +240,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		AuthUserTable:          get(EnvAuthUserTable),
 		AuthUsernameField:      get(EnvAuthUsernameField),
 		AuthenticationBackends: splitList(get(EnvAuthenticationBackends)),
+		DRFTokenKeyword:        get(EnvDRFTokenKeyword),
 	}
 	var err error
 	if c.RedisFormat, c.RedisCompressor, err = redisFormatFromEnv(get(EnvRedisBackend), get(EnvRedisCompressor)); err != nil {
@@ -369,6 +377,9 @@ func (c Config) Validate() error {
 	}
 	if c.DBTimeout < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvDBTimeout, c.DBTimeout)
+	}
+	if err := validateDRFTokenKeyword(c.DRFTokenKeyword); err != nil {
+		return err
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)

@@ -11,10 +11,14 @@
 //
 //	serve [--addr HOST:PORT]   serve (default 127.0.0.1:8000; the default command),
 //	                           stopping gracefully on SIGINT/SIGTERM (see Operations)
-//	migrate                    create django_session, auth_user, dmr_login_failure and the application's tables
+//	migrate                    create django_session, auth_user, dmr_login_failure, authtoken_token and the application's tables
 //	createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
 //	changepassword --username U [--password-stdin]
 //	clearsessions              delete expired sessions (Django's clearsessions)
+//	createtoken --username U [--reset]
+//	                           print U's DRF token, creating it when missing (DRF's drf_create_token;
+//	                           --reset or -r replaces it). Env.TokenAuth is the matching endpoint auth
+//	                           (keyword DMR_DRF_TOKEN_KEYWORD, default Token; cache DMR_AUTH_CACHE_TTL)
 //	openapi [--version 3.1]    print the OpenAPI 3.2 document (or its 3.1 downgrade)
 //
 // Every command exits 0 on success and 1 with exactly one line on stderr on

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/drftoken"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/loginthrottle"
 	"github.com/dmr-go/dmr/auth/permdb"
@@ -99,6 +100,10 @@ type Env struct {
 	// Hashers makes and checks password hashes (Django's PASSWORD_HASHERS
 	// for the configured DJANGO_VERSION).
 	Hashers *hashers.Hashers
+	// DRFTokens is DRF's authtoken_token on SQL, for the user model
+	// (migrate creates it; Env.TokenAuth and the createtoken command use it).
+	DRFTokens        *drftoken.Store
+	drfTokenCacheTTL time.Duration // the auth cache TTL, for TokenAuth
 
 	// LoginFailures is the dmr_login_failure table on SQL; migrate creates it
 	// whatever the session store. LoginThrottle counts failed logins (in
@@ -264,6 +269,9 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		return nil, err
 	}
 	if err := e.openUsers(ctx, opts); err != nil {
+		return nil, err
+	}
+	if err := e.openDRFTokens(opts); err != nil {
 		return nil, err
 	}
 	if err := e.openLoginThrottle(co.Trust); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/auth/drftoken"
 	"github.com/dmr-go/dmr/auth/loginthrottle"
 	"github.com/dmr-go/dmr/metrics"
 )
@@ -79,10 +80,11 @@ func (a App) Main() {
 // Commands lists the subcommands with their synopsis.
 const Commands = `commands:
   serve [--addr HOST:PORT]      serve the API (default 127.0.0.1:8000); the default command
-  migrate                       create the django_session, auth_user, dmr_login_failure and application tables
+  migrate                       create the django_session, auth_user, dmr_login_failure, authtoken_token and application tables
   createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
   changepassword --username U [--password-stdin]
   clearsessions                 delete expired sessions
+  createtoken --username U [--reset]  print U's DRF token, creating it if missing (drf_create_token)
   openapi [--version 3.2|3.1]   print the OpenAPI document
 environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
              DMR_REDIS_URL DMR_REDIS_BACKEND DMR_REDIS_COMPRESSOR
@@ -91,7 +93,8 @@ environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSIO
              DMR_AUTH_USER_MODEL DMR_AUTH_USER_TABLE DMR_AUTH_USERNAME_FIELD
              DMR_AUTHENTICATION_BACKENDS
              DMR_LOGIN_FAILURE_LIMIT DMR_LOGIN_IP_FAILURE_LIMIT DMR_LOGIN_COOLOFF
-             DMR_DB_TIMEOUT DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF`
+             DMR_DB_TIMEOUT DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF
+             DMR_DRF_TOKEN_KEYWORD`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after
@@ -181,11 +184,17 @@ func (a App) run(ctx context.Context, name string, inv Invocation) error {
 		run = func(ctx context.Context) error { return c.changePassword(ctx, o) }
 	case "clearsessions":
 		run = c.clearSessions
+	case "createtoken":
+		o := createTokenFlags{}
+		fs.StringVar(&o.username, "username", "", "")
+		fs.BoolVar(&o.reset, "reset", false, "")
+		fs.BoolVar(&o.reset, "r", false, "")
+		run = func(ctx context.Context) error { return c.createToken(ctx, o) }
 	case "openapi":
 		version := fs.String("version", "3.2", "")
 		run = func(ctx context.Context) error { return c.openAPI(*version) }
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, openapi)", cmd)
+		return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, createtoken, openapi)", cmd)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -357,12 +366,13 @@ func (c *cli) migrate(ctx context.Context) error {
 }
 
 // MigrateAll creates the django_session and auth_user tables where they are
-// missing, then the application's own tables. It is idempotent and accepts a
-// database Django has already migrated.
+// missing, then dmr_login_failure and DRF's authtoken_token, then the
+// application's own tables. It is idempotent and accepts a database Django
+// has already migrated.
 //
 // With a custom user model (DMR_AUTH_USER_MODEL) Django's migrations own the
-// user tables and django_session: only the application's own tables are
-// created.
+// user tables and django_session: they are not created (authtoken_token is,
+// next to the model's table, when Django's migrate has not made it).
 func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	if !env.customUserModel() {
 		if err := env.SessionTable.CreateTables(ctx); err != nil {
@@ -374,6 +384,9 @@ func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	}
 	if err := env.LoginFailures.CreateTable(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", loginthrottle.Table, err)
+	}
+	if err := env.DRFTokens.CreateTables(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", drftoken.Table, err)
 	}
 	if a.Migrate != nil {
 		if err := a.Migrate(ctx, env); err != nil {
