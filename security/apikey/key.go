@@ -20,7 +20,7 @@ const (
 	PrefixLength = 12
 	// SecretBytes is the random part's size: 256 bits from crypto/rand,
 	// written as 43 characters of unpadded base64url.
-	SecretBytes = 32
+	SecretBytes  = 32
 	secretLength = 43
 	// KeyLength is the length of a whole key.
 	KeyLength = len(KeyPrefix) + PrefixLength + 1 + secretLength
