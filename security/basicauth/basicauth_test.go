@@ -391,7 +391,7 @@ func TestThrottle(t *testing.T) {
 // login: it is answered with its own status.
 type downUsers struct{ auth.MemoryUsers }
 
-func (downUsers) UserByUsername(context.Context, string) (*auth.User, error) {
+func (*downUsers) UserByUsername(context.Context, string) (*auth.User, error) {
 	return nil, errors.New("connection refused")
 }
 
