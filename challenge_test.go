@@ -242,4 +242,5 @@ func TestSessionBasicAPIKeyEndToEnd(t *testing.T) {
 			t.Fatalf("scheme %s missing: %s", name, b)
 		}
 	}
+	validateDocument(t, b) // last: it skips without Python's validator
 }

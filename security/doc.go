@@ -33,7 +33,7 @@
 // header itself. The list is computed once at registration. The document
 // then declares the header on the 401. Session cookies and API keys have
 // no standard challenge: an endpoint with only such auths answers 401
-// without WWW-Authenticate, as Django Modern Rest does.
+// without WWW-Authenticate.
 //
 // # Order of checks
 //
