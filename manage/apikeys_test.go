@@ -109,6 +109,9 @@ func TestAPIKeyCommands(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "revoked ") {
 		t.Fatalf("listapikeys after revocation: %+v", r)
 	}
+	if r := runApp(t, app, env, "", "openapi"); r.code != 0 || !strings.Contains(r.stdout, `"api_key":{"type":"apiKey"`) {
+		t.Fatalf("openapi (offline Env.APIKeys): %+v", r)
+	}
 	if r := runApp(t, app, env, "", "help"); !strings.Contains(r.stdout, "createapikey") {
 		t.Fatalf("help: %+v", r)
 	}
