@@ -381,3 +381,32 @@ func BenchmarkCachedCheck(b *testing.B) {
 		}
 	}
 }
+
+// A store slower than its deadline answers 503 with Retry-After, not 401.
+func TestStoreUnavailable(t *testing.T) {
+	path := "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite3")
+	ok := newStore(t, openDB(t, path), apikey.StoreOptions{})
+	a, _ := auth.New(auth.Options{SecretKey: []byte("k"), Users: &auth.MemoryUsers{}})
+	u, _ := a.CreateUser(context.Background(), auth.NewUser{Username: "ann", NoPassword: true})
+	key, _, err := ok.Create(context.Background(), u.ID, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := sqldb.Open(context.Background(), path, sqldb.Options{Lazy: true, Timeout: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	s, _ := apikey.NewStore(slow, apikey.StoreOptions{})
+	ak, _ := apikey.New(apikey.Options{Store: s, Auth: a})
+	api := dmr.New(dmr.Config{Prefix: "/api"})
+	c := api.Controller(dmr.ControllerConfig{Name: "Me", Path: "/me/", Auth: []security.Auth{ak}})
+	dmr.Get(c, dmr.Operation{}, func(context.Context, *struct{}) (*string, error) { s := ""; return &s, nil })
+	r := httptest.NewRequest("GET", "/api/me/", nil)
+	r.Header.Set("X-API-Key", key)
+	w := httptest.NewRecorder()
+	api.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+		t.Fatalf("%d %q %s", w.Code, w.Header(), w.Body)
+	}
+}
