@@ -19,7 +19,8 @@
 //     *loginthrottle.Throttle — pass the login endpoint's, so that guesses
 //     through either count together): over its limits the answer is what the
 //     login endpoint answers, 429 with Retry-After and django-axes' message,
-//     before any password is hashed.
+//     before any password is hashed. Each verification (not each cache
+//     hit) costs the throttle's store round trips, as a login does.
 //   - auth.Auth.Authenticate with {"username", "password"}: the configured
 //     backends (AUTHENTICATION_BACKENDS) in order, the password checked in
 //     the bounded hashing pool. A saturated pool answers 503 with
