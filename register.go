@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/dmr-go/dmr/internal/shape"
@@ -100,6 +101,11 @@ type endpoint struct {
 	call        func(context.Context, any) (any, error) // *I in, *O or nil out
 	authDescs   []security.Description
 	hasBodyOut  bool
+	// challenges are the WWW-Authenticate values of the auths that are
+	// security.Challengers, computed once; a 401 of the endpoint sends them
+	// (the slice is shared by every request, capped so no append writes
+	// into it).
+	challenges []string
 }
 
 // respSpec is a declared response.
@@ -177,7 +183,13 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 			return nil, fmt.Errorf("%s: auth %d is nil", where, i)
 		}
 		ep.authDescs = append(ep.authDescs, au.Describe(security.Operation{Method: method, Path: path, OperationID: ep.operationID}))
+		if ch, ok := au.(security.Challenger); ok {
+			if c := ch.Challenge(); c != "" && !slices.Contains(ep.challenges, c) {
+				ep.challenges = append(ep.challenges, c)
+			}
+		}
 	}
+	ep.challenges = slices.Clip(ep.challenges)
 
 	// Declared responses, in Django Modern Rest's order: API, controller and
 	// endpoint responses, the default response, then the semantic ones.
@@ -231,6 +243,17 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 				rs.headers = append(rs.headers, Header{Name: h.Name, Description: h.Description, Optional: h.Optional, SetElsewhere: true})
 			}
 			_ = add(rs, true)
+		}
+	}
+	if rs := ep.declared[http.StatusUnauthorized]; rs != nil && len(ep.challenges) > 0 && !rs.success {
+		// Whichever auth (or declaration) contributed the 401, the answer
+		// carries the endpoint's challenges.
+		has := false
+		for _, h := range rs.headers {
+			has = has || strings.EqualFold(h.Name, "WWW-Authenticate")
+		}
+		if !has {
+			rs.headers = append(slices.Clip(rs.headers), Header{Name: "WWW-Authenticate", Description: security.WWWAuthenticateDescription, SetElsewhere: true})
 		}
 	}
 	for _, h := range op.Headers {

@@ -87,6 +87,12 @@ func (ep *endpoint) writeError(w http.ResponseWriter, r *http.Request, err error
 	if ep.validate && !bypassesValidation(ae.Status) && !ep.isDeclared(ae.Status) {
 		ae = errUndeclaredStatus(ae.Status, ep.statuses)
 	}
+	if ae.Status == http.StatusUnauthorized && len(ep.challenges) > 0 && ae.Header.Get("WWW-Authenticate") == "" {
+		// RFC 9110 §15.5.2: a 401 carries the challenges of the schemes
+		// the endpoint accepts, one field each. The slice is the
+		// endpoint's, capped: an append elsewhere copies it.
+		w.Header()["Www-Authenticate"] = ep.challenges
+	}
 	ep.api.writeError(w, r, ep.errModel, ae)
 }
 

@@ -124,6 +124,7 @@ type Env struct {
 
 	offline bool
 	closers []func() error
+	apiKeys apiKeyState // APIKeys (apikeys.go)
 }
 
 // openMode says how much I/O Open may do.

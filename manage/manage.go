@@ -80,12 +80,15 @@ func (a App) Main() {
 // Commands lists the subcommands with their synopsis.
 const Commands = `commands:
   serve [--addr HOST:PORT]      serve the API (default 127.0.0.1:8000); the default command
-  migrate                       create the django_session, auth_user, dmr_login_failure, authtoken_token and application tables
+  migrate                       create the django_session, auth_user, dmr_login_failure, authtoken_token, dmr_apikey and application tables
   createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
   changepassword --username U [--password-stdin]
   clearsessions                 delete expired sessions
   createtoken --username U [--reset]  print U's DRF token, creating it if missing (drf_create_token)
   openapi [--version 3.2|3.1]   print the OpenAPI document
+  createapikey --username U [--name N] [--expires 720h]   make an API key (printed once)
+  revokeapikey PREFIX           revoke an API key
+  listapikeys                   list API keys (prefix, user, name, dates, status)
 environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
              DMR_REDIS_URL DMR_REDIS_BACKEND DMR_REDIS_COMPRESSOR
              DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS DMR_AUTH_CACHE_TTL
@@ -194,7 +197,10 @@ func (a App) run(ctx context.Context, name string, inv Invocation) error {
 		version := fs.String("version", "3.2", "")
 		run = func(ctx context.Context) error { return c.openAPI(*version) }
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, createtoken, openapi)", cmd)
+		var ok bool
+		if run, ok = c.apiKeyCommand(cmd, fs); !ok {
+			return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, createtoken, openapi, createapikey, revokeapikey, listapikeys)", cmd)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -202,7 +208,7 @@ func (a App) run(ctx context.Context, name string, inv Invocation) error {
 		}
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && cmd != "revokeapikey" {
 		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
 	}
 	cfg, err := ConfigFromEnv(inv.LookupEnv)
@@ -387,6 +393,9 @@ func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	}
 	if err := env.DRFTokens.CreateTables(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", drftoken.Table, err)
+	}
+	if err := env.migrateAPIKeys(ctx); err != nil {
+		return fmt.Errorf("migrate dmr_apikey: %w", err)
 	}
 	if a.Migrate != nil {
 		if err := a.Migrate(ctx, env); err != nil {

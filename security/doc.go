@@ -23,6 +23,18 @@
 // the 401/403 responses contributed by the auths are added to the operation
 // (the first auth to list a status wins).
 //
+// # Challenges
+//
+// An auth whose scheme has a standard HTTP challenge (Basic, Bearer) also
+// implements [Challenger]. When an endpoint answers 401 — no auth accepted
+// the request, or one refused it — the response carries one
+// WWW-Authenticate field per distinct challenge of the endpoint's auths, in
+// their order (RFC 9110 §11.6.1 and §15.5.2), unless the error set that
+// header itself. The list is computed once at registration. The document
+// then declares the header on the 401. Session cookies and API keys have
+// no standard challenge: an endpoint with only such auths answers 401
+// without WWW-Authenticate.
+//
 // # Order of checks
 //
 // For each request the API layer runs: the Accept check (406), the auths
