@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/dmr-go/dmr/internal/shape"
@@ -91,6 +92,8 @@ type endpoint struct {
 	status      int
 	validate    bool
 	auths       []security.Auth
+	limitPre    []security.Limiter // before the Accept check and the auths
+	limitPost   []security.Limiter // after the auths
 	errModel    *errorModel
 	responses   []*respSpec // declared responses in declaration order
 	statuses    []int       // their statuses, same order
@@ -179,6 +182,22 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 		ep.authDescs = append(ep.authDescs, au.Describe(security.Operation{Method: method, Path: path, OperationID: ep.operationID}))
 	}
 
+	var limitDescs []security.LimitDescription
+	if !op.NoThrottle && !c.cfg.NoThrottle {
+		for i, l := range slices.Concat(op.Throttle, c.cfg.Throttle, a.cfg.Throttle) {
+			if l == nil {
+				return nil, fmt.Errorf("%s: limiter %d is nil", where, i)
+			}
+			d := l.Describe(security.Operation{Method: method, Path: path, OperationID: ep.operationID})
+			if d.AfterAuth {
+				ep.limitPost = append(ep.limitPost, l)
+			} else {
+				ep.limitPre = append(ep.limitPre, l)
+			}
+			limitDescs = append(limitDescs, d)
+		}
+	}
+
 	// Declared responses, in Django Modern Rest's order: API, controller and
 	// endpoint responses, the default response, then the semantic ones.
 	ep.declared = map[int]*respSpec{}
@@ -221,8 +240,15 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 		_ = add(&respSpec{status: http.StatusUnprocessableEntity, description: descValidation, errBody: true}, true)
 	}
 	_ = add(&respSpec{status: http.StatusNotAcceptable, description: descNotAcceptable, errBody: true}, true)
+	respLists := make([][]security.Response, 0, len(ep.authDescs)+len(limitDescs))
 	for _, d := range ep.authDescs {
-		for _, r := range d.Responses {
+		respLists = append(respLists, d.Responses)
+	}
+	for _, d := range limitDescs {
+		respLists = append(respLists, d.Responses)
+	}
+	for _, list := range respLists {
+		for _, r := range list {
 			rs := &respSpec{status: r.Status, description: r.Description, errBody: true}
 			if rs.description == "" {
 				rs.description = http.StatusText(r.Status)
