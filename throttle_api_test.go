@@ -42,7 +42,10 @@ func (a *headerUserAuth) Describe(security.Operation) security.Description {
 	}
 }
 
-func ctxUser(r *http.Request) string { id, _ := r.Context().Value(throttleUserKey{}).(string); return id }
+func ctxUser(r *http.Request) string {
+	id, _ := r.Context().Value(throttleUserKey{}).(string)
+	return id
+}
 
 func mustLimiter(l *throttle.Limiter, err error) *throttle.Limiter {
 	if err != nil {

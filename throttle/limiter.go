@@ -300,7 +300,6 @@ func (l *Limiter) ClientIP(r *http.Request) netip.Addr {
 	return a
 }
 
-
 // ceilSeconds is d in whole seconds, rounded up, at least min.
 func ceilSeconds(d time.Duration, min int64) int64 {
 	s := int64((d + time.Second - 1) / time.Second)
