@@ -240,23 +240,25 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 		_ = add(&respSpec{status: http.StatusUnprocessableEntity, description: descValidation, errBody: true}, true)
 	}
 	_ = add(&respSpec{status: http.StatusNotAcceptable, description: descNotAcceptable, errBody: true}, true)
-	respLists := make([][]security.Response, 0, len(ep.authDescs)+len(limitDescs))
 	for _, d := range ep.authDescs {
-		respLists = append(respLists, d.Responses)
+		for _, r := range d.Responses {
+			_ = add(semanticResponse(r), true)
+		}
 	}
+	// A limiter's status already declared (a handler's own 429, say) gains
+	// the limiter's headers, optional: that status may come without them.
 	for _, d := range limitDescs {
-		respLists = append(respLists, d.Responses)
-	}
-	for _, list := range respLists {
-		for _, r := range list {
-			rs := &respSpec{status: r.Status, description: r.Description, errBody: true}
-			if rs.description == "" {
-				rs.description = http.StatusText(r.Status)
+		for _, r := range d.Responses {
+			old, dup := ep.declared[r.Status]
+			if !dup {
+				_ = add(semanticResponse(r), true)
+				continue
 			}
 			for _, h := range r.Headers {
-				rs.headers = append(rs.headers, Header{Name: h.Name, Description: h.Description, Optional: h.Optional, SetElsewhere: true})
+				if !slices.ContainsFunc(old.headers, func(o Header) bool { return strings.EqualFold(o.Name, h.Name) }) {
+					old.headers = append(slices.Clip(old.headers), Header{Name: h.Name, Description: h.Description, Optional: true, SetElsewhere: true})
+				}
 			}
-			_ = add(rs, true)
 		}
 	}
 	for _, h := range op.Headers {
@@ -279,6 +281,19 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return ep, nil
+}
+
+// semanticResponse is the declaration of a response an auth or a limiter
+// causes: the error model, headers set elsewhere.
+func semanticResponse(r security.Response) *respSpec {
+	rs := &respSpec{status: r.Status, description: r.Description, errBody: true}
+	if rs.description == "" {
+		rs.description = http.StatusText(r.Status)
+	}
+	for _, h := range r.Headers {
+		rs.headers = append(rs.headers, Header{Name: h.Name, Description: h.Description, Optional: h.Optional, SetElsewhere: true})
+	}
+	return rs
 }
 
 func noBodyStatus(s int) bool {

@@ -17,6 +17,7 @@ import (
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/metrics"
+	"github.com/dmr-go/dmr/security"
 	"github.com/dmr-go/dmr/securityheaders"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
@@ -106,6 +107,9 @@ type Env struct {
 	// when both of its limits are off.
 	LoginFailures *loginthrottle.SQLStore
 	LoginThrottle *loginthrottle.Throttle
+	// Throttle holds the API-wide rate limits of DMR_THROTTLE_RATES (anon,
+	// then user), for dmr.Config.Throttle; nil when it is unset.
+	Throttle []security.Limiter
 
 	// Sessions, CSRF and Headers are the middlewares' configurations.
 	Sessions *sessions.Middleware
@@ -267,6 +271,9 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		return nil, err
 	}
 	if err := e.openLoginThrottle(co.Trust); err != nil {
+		return nil, err
+	}
+	if err := e.openThrottle(co.Trust); err != nil {
 		return nil, err
 	}
 	if err := e.openMetrics(); err != nil {
