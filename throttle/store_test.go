@@ -3,6 +3,7 @@ package throttle
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/internal/fakeclock"
 	"github.com/dmr-go/dmr/internal/testenv"
 )
@@ -298,5 +300,27 @@ func TestRedisKey(t *testing.T) {
 	}
 	if got := RedisKey(Key{Scope: "user", ID: "u:42"}); got != "user:u:42" {
 		t.Errorf("RedisKey = %q", got)
+	}
+}
+
+func TestRedisDown(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nobody listens there now
+	c := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 100 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
+	defer c.Close()
+	s, _ := NewRedisStore(c, RedisOptions{})
+	for _, a := range []Algorithm{FixedWindow, TokenBucket} {
+		_, err := s.Take(context.Background(), ipKey("down", "192.0.2.1"), Rule{Algorithm: a, Limit: 1, Period: time.Second})
+		if !apierror.IsUnavailable(err) {
+			t.Errorf("%v: %v, want an unavailable error", a, err)
+		}
+	}
+	c.Close()
+	if _, err := s.Take(context.Background(), ipKey("down", "192.0.2.1"), Rule{Limit: 1, Period: time.Second}); !apierror.IsUnavailable(err) {
+		t.Errorf("closed client: %v, want an unavailable error", err)
 	}
 }

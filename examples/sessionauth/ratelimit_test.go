@@ -62,7 +62,9 @@ func TestThrottleRates(t *testing.T) {
 			}
 			wantThrottled(t, c.do(t, "GET", "/api/apicontroller/", "", nil, sid), 3600)
 			// The document declares the 429 with its headers on every endpoint.
-			doc := decode(t, []byte(c.do(t, "GET", "/api/openapi.json", "", nil).body))
+			raw := []byte(c.do(t, "GET", "/api/openapi.json", "", nil).body)
+			validateDocument(t, raw)
+			doc := decode(t, raw)
 			for _, op := range [][]string{{"/api/auth/", "post"}, {"/api/apicontroller/", "get"}, {"/api/notes/", "post"}} {
 				r := dig(doc, "paths", op[0], op[1], "responses", "429", "headers")
 				for _, h := range []string{"Retry-After", "RateLimit", "RateLimit-Policy"} {
