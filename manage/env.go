@@ -75,7 +75,8 @@ type Env struct {
 	// creates the table whatever the session store, as Django does); it is the
 	// session store for StoreDB.
 	SessionTable *dbstore.Store
-	// Redis is the client for StoreRedis and StoreCachedDB, else nil.
+	// Redis is the client for StoreRedis and StoreCachedDB (and the rate
+	// limits' ThrottleRedis), else nil.
 	Redis *redis.Client
 	// Store is the server-side session store; nil with StoreSignedCookies,
 	// where CookieStore is set instead. With a positive auth cache TTL it is a
