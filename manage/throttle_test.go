@@ -1,6 +1,7 @@
 package manage
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +101,14 @@ func FuzzParseThrottleRates(f *testing.F) {
 			}
 		}
 	})
+}
+
+func ExampleParseThrottleRates() {
+	r, err := ParseThrottleRates("anon=100/min,user=1000/hour")
+	fmt.Println(r.Anon, r.User, err)
+	_, err = ParseThrottleRates("anon=100/week")
+	fmt.Println(err)
+	// Output:
+	// 100/m 1000/h <nil>
+	// anon: rate "100/week": the period must start with s, m, h or d (sec, min, hour, day)
 }

@@ -288,10 +288,10 @@ func (l *Limiter) keyOf(r *http.Request) (Key, bool) {
 // one host usually holds a whole /64.
 func (l *Limiter) ClientIP(r *http.Request) netip.Addr {
 	var a netip.Addr
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); l.peerOnly && err == nil {
-		a = ap.Addr().Unmap().WithZone("")
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); !l.peerOnly || err != nil {
+		a = l.trust.ClientIP(r) // a trusted proxy's header, or an unusual RemoteAddr
 	} else {
-		a = l.trust.ClientIP(r)
+		a = ap.Addr().Unmap().WithZone("") // what Trust.ClientIP gives, without its allocations
 	}
 	if a.Is6() {
 		p, _ := a.Prefix(64)
