@@ -161,6 +161,12 @@ type Config struct {
 	// address. It requires MetricsAddr.
 	PProf bool
 
+	// ThrottleRates are the API's rate limits (DMR_THROTTLE_RATES, DRF's
+	// DEFAULT_THROTTLE_RATES); ThrottleStore is where they count (empty:
+	// Redis when the sessions live there, else memory). See throttle.go.
+	ThrottleRates ThrottleRates
+	ThrottleStore ThrottleStoreKind
+
 	// DBTimeout bounds one store operation (a session load or save, a user
 	// load, the login's and logout's store calls) through its context: a
 	// store that is down, locked or frozen answers 503 with Retry-After
@@ -219,6 +225,10 @@ func (c Config) UserModel() userdb.Model {
 //	                          locked or frozen answers 503 with Retry-After within it
 //	DMR_DRF_TOKEN_KEYWORD     the word before a DRF token in the Authorization header (default Token;
 //	                          Bearer for a TokenAuthentication subclass that sets keyword = "Bearer")
+//	DMR_THROTTLE_RATES        rate limits of every API endpoint in DRF's form, anon=N/min,user=M/hour
+//	                          (units s, m, h, d: DRF reads the first letter); default: none
+//	DMR_THROTTLE_STORE        memory | redis (DMR_REDIS_URL, shared by every instance); default redis when
+//	                          the sessions are in Redis, else memory
 //
 // Empty variables count as unset. The error names the variable at fault.
 func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
@@ -297,6 +307,9 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if d, ok := duration(EnvDBTimeout, time.Nanosecond, "a positive duration such as 5s or 500ms"); ok {
 		c.DBTimeout = d
 	}
+	if err == nil {
+		c.ThrottleRates, c.ThrottleStore, err = throttleFromEnv(get)
+	}
 	if err != nil {
 		return Config{}, err
 	}
@@ -357,6 +370,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if err := c.validateRedisFormat(); err != nil {
+		return err
+	}
+	if err := c.validateThrottle(); err != nil {
 		return err
 	}
 	if c.SecretKey == "" && dialect != sqldb.SQLite {
@@ -444,7 +460,7 @@ func isDottedPath(s string) bool {
 }
 
 func (c Config) needsRedis() bool {
-	return c.SessionStore == StoreRedis || c.SessionStore == StoreCachedDB
+	return c.SessionStore == StoreRedis || c.SessionStore == StoreCachedDB || c.throttleNeedsRedis()
 }
 
 func (c Config) dialect() sqldb.Dialect {

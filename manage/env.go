@@ -18,6 +18,7 @@ import (
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/metrics"
+	"github.com/dmr-go/dmr/security"
 	"github.com/dmr-go/dmr/securityheaders"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
@@ -75,7 +76,8 @@ type Env struct {
 	// creates the table whatever the session store, as Django does); it is the
 	// session store for StoreDB.
 	SessionTable *dbstore.Store
-	// Redis is the client for StoreRedis and StoreCachedDB, else nil.
+	// Redis is the client for StoreRedis and StoreCachedDB (and the rate
+	// limits' ThrottleRedis), else nil.
 	Redis *redis.Client
 	// Store is the server-side session store; nil with StoreSignedCookies,
 	// where CookieStore is set instead. With a positive auth cache TTL it is a
@@ -111,6 +113,9 @@ type Env struct {
 	// when both of its limits are off.
 	LoginFailures *loginthrottle.SQLStore
 	LoginThrottle *loginthrottle.Throttle
+	// Throttle holds the API-wide rate limits of DMR_THROTTLE_RATES (anon,
+	// then user), for dmr.Config.Throttle; nil when it is unset.
+	Throttle []security.Limiter
 
 	// Sessions, CSRF and Headers are the middlewares' configurations.
 	Sessions *sessions.Middleware
@@ -276,6 +281,9 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		return nil, err
 	}
 	if err := e.openLoginThrottle(co.Trust); err != nil {
+		return nil, err
+	}
+	if err := e.openThrottle(co.Trust); err != nil {
 		return nil, err
 	}
 	if err := e.openMetrics(); err != nil {

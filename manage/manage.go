@@ -97,7 +97,8 @@ environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSIO
              DMR_AUTHENTICATION_BACKENDS
              DMR_LOGIN_FAILURE_LIMIT DMR_LOGIN_IP_FAILURE_LIMIT DMR_LOGIN_COOLOFF
              DMR_DB_TIMEOUT DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF
-             DMR_DRF_TOKEN_KEYWORD`
+             DMR_DRF_TOKEN_KEYWORD
+             DMR_THROTTLE_RATES DMR_THROTTLE_STORE`
 
 // Run executes one command line and returns the exit status: 0 on success
 // (and for help: "help", -h or --help print the usage on Stdout), 1 after

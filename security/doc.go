@@ -37,10 +37,19 @@
 //
 // # Order of checks
 //
-// For each request the API layer runs: the Accept check (406), the auths
-// (401/403/…), request parsing and validation (400), the handler, then
-// response validation (422). Auths therefore never see a parsed body and
-// must not read r.Body.
+// For each request the API layer runs: the limiters that run before auth
+// (429), the Accept check (406), the auths (401/403/…), the limiters that run
+// after auth ([LimitDescription].AfterAuth), request parsing and validation
+// (400), the handler, then response validation (422). Auths and limiters
+// therefore never see a parsed body and must not read r.Body.
+//
+// # Limiters
+//
+// A [Limiter] rate-limits an endpoint (package throttle has them). The
+// limiters of an endpoint are those of the endpoint, the controller and the
+// API, all applied in that order; NoThrottle at the endpoint or controller
+// level disables every level. Their responses (the 429) are documented like
+// the auths'.
 //
 // # Threat model
 //
