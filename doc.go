@@ -70,10 +70,12 @@
 //
 // # Order of checks
 //
-// Each request goes through: routing (404, 405 with Allow), the Accept check
-// (406), the auths (401, 403, …; see package security), parsing and
-// validation (400, 413), the handler, response validation (422), the commit
-// hooks, then the write. A panic in a handler is logged with log/slog and
+// Each request goes through: routing (404, 405 with Allow), the limiters
+// keyed by client address (429; Config.Throttle and the controller's and
+// endpoint's, see package throttle), the Accept check (406), the auths (401,
+// 403, …; see package security), the limiters that need the user (429),
+// parsing and validation (400, 413), the handler, response validation (422),
+// the commit hooks, then the write. A panic in a handler is logged with log/slog and
 // answered with 500 {"detail":[{"msg":"Internal server error","type":"internal_error"}]};
 // so is any returned error that has no API form, except an infrastructure
 // failure (apierror.IsUnavailable: a store down, locked or past its

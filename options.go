@@ -68,6 +68,9 @@ type Config struct {
 	// Auth applies to every endpoint, after the endpoint's and controller's
 	// own auths. See package security.
 	Auth []security.Auth
+	// Throttle applies to every endpoint, after the endpoint's and
+	// controller's own limiters (all of them apply). See package throttle.
+	Throttle []security.Limiter
 	// ErrorModel replaces the default {"detail":[…]} error body.
 	ErrorModel *ErrorModel
 	// ValidateResponses checks every response against its declaration (422
@@ -113,6 +116,10 @@ type ControllerConfig struct {
 	// NoAuth disables every auth (API, controller and endpoint levels) for
 	// the controller's endpoints.
 	NoAuth bool
+	// Throttle applies after the endpoint's own limiters and before the
+	// API's; NoThrottle disables every level's for the controller.
+	Throttle   []security.Limiter
+	NoThrottle bool
 	// ErrorModel overrides the API's error model for this controller.
 	ErrorModel        *ErrorModel
 	ValidateResponses Switch
@@ -150,7 +157,11 @@ type Operation struct {
 	// Auth is tried before the controller's and the API's auths.
 	Auth []security.Auth
 	// NoAuth disables every auth for this endpoint.
-	NoAuth            bool
+	NoAuth bool
+	// Throttle applies before the controller's and the API's limiters (all
+	// of them apply); NoThrottle disables every level's for this endpoint.
+	Throttle          []security.Limiter
+	NoThrottle        bool
 	ValidateResponses Switch
 	UnknownFields     UnknownFields
 }

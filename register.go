@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/dmr-go/dmr/internal/shape"
@@ -91,6 +92,8 @@ type endpoint struct {
 	status      int
 	validate    bool
 	auths       []security.Auth
+	limitPre    []security.Limiter // before the Accept check and the auths
+	limitPost   []security.Limiter // after the auths
 	errModel    *errorModel
 	responses   []*respSpec // declared responses in declaration order
 	statuses    []int       // their statuses, same order
@@ -100,6 +103,11 @@ type endpoint struct {
 	call        func(context.Context, any) (any, error) // *I in, *O or nil out
 	authDescs   []security.Description
 	hasBodyOut  bool
+	// challenges are the WWW-Authenticate values of the auths that are
+	// security.Challengers, computed once; a 401 of the endpoint sends them
+	// (the slice is shared by every request, capped so no append writes
+	// into it).
+	challenges []string
 }
 
 // respSpec is a declared response.
@@ -177,6 +185,28 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 			return nil, fmt.Errorf("%s: auth %d is nil", where, i)
 		}
 		ep.authDescs = append(ep.authDescs, au.Describe(security.Operation{Method: method, Path: path, OperationID: ep.operationID}))
+		if ch, ok := au.(security.Challenger); ok {
+			if c := ch.Challenge(); c != "" && !slices.Contains(ep.challenges, c) {
+				ep.challenges = append(ep.challenges, c)
+			}
+		}
+	}
+	ep.challenges = slices.Clip(ep.challenges)
+
+	var limitDescs []security.LimitDescription
+	if !op.NoThrottle && !c.cfg.NoThrottle {
+		for i, l := range slices.Concat(op.Throttle, c.cfg.Throttle, a.cfg.Throttle) {
+			if l == nil {
+				return nil, fmt.Errorf("%s: limiter %d is nil", where, i)
+			}
+			d := l.Describe(security.Operation{Method: method, Path: path, OperationID: ep.operationID})
+			if d.AfterAuth {
+				ep.limitPost = append(ep.limitPost, l)
+			} else {
+				ep.limitPre = append(ep.limitPre, l)
+			}
+			limitDescs = append(limitDescs, d)
+		}
 	}
 
 	// Declared responses, in Django Modern Rest's order: API, controller and
@@ -223,14 +253,34 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 	_ = add(&respSpec{status: http.StatusNotAcceptable, description: descNotAcceptable, errBody: true}, true)
 	for _, d := range ep.authDescs {
 		for _, r := range d.Responses {
-			rs := &respSpec{status: r.Status, description: r.Description, errBody: true}
-			if rs.description == "" {
-				rs.description = http.StatusText(r.Status)
+			_ = add(semanticResponse(r), true)
+		}
+	}
+	// A limiter's status already declared (a handler's own 429, say) gains
+	// the limiter's headers, optional: that status may come without them.
+	for _, d := range limitDescs {
+		for _, r := range d.Responses {
+			old, dup := ep.declared[r.Status]
+			if !dup {
+				_ = add(semanticResponse(r), true)
+				continue
 			}
 			for _, h := range r.Headers {
-				rs.headers = append(rs.headers, Header{Name: h.Name, Description: h.Description, Optional: h.Optional, SetElsewhere: true})
+				if !slices.ContainsFunc(old.headers, func(o Header) bool { return strings.EqualFold(o.Name, h.Name) }) {
+					old.headers = append(slices.Clip(old.headers), Header{Name: h.Name, Description: h.Description, Optional: true, SetElsewhere: true})
+				}
 			}
-			_ = add(rs, true)
+		}
+	}
+	if rs := ep.declared[http.StatusUnauthorized]; rs != nil && len(ep.challenges) > 0 && !rs.success {
+		// Whichever auth (or declaration) contributed the 401, the answer
+		// carries the endpoint's challenges.
+		has := false
+		for _, h := range rs.headers {
+			has = has || strings.EqualFold(h.Name, "WWW-Authenticate")
+		}
+		if !has {
+			rs.headers = append(slices.Clip(rs.headers), Header{Name: "WWW-Authenticate", Description: security.WWWAuthenticateDescription, SetElsewhere: true})
 		}
 	}
 	for _, h := range op.Headers {
@@ -253,6 +303,19 @@ func (a *API) newEndpoint(c *Controller, method string, op Operation, inT, outT 
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	return ep, nil
+}
+
+// semanticResponse is the declaration of a response an auth or a limiter
+// causes: the error model, headers set elsewhere.
+func semanticResponse(r security.Response) *respSpec {
+	rs := &respSpec{status: r.Status, description: r.Description, errBody: true}
+	if rs.description == "" {
+		rs.description = http.StatusText(r.Status)
+	}
+	for _, h := range r.Headers {
+		rs.headers = append(rs.headers, Header{Name: h.Name, Description: h.Description, Optional: h.Optional, SetElsewhere: true})
+	}
+	return rs
 }
 
 func noBodyStatus(s int) bool {

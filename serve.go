@@ -17,7 +17,8 @@ import (
 	"github.com/dmr-go/dmr/security"
 )
 
-// serve runs one request through the endpoint: Accept check (406), auth,
+// serve runs one request through the endpoint: the limiters that run before
+// auth (429), Accept check (406), auth, the limiters that run after it,
 // parsing (400), the handler, response validation (422), commit hooks, write.
 func (ep *endpoint) serve(w http.ResponseWriter, r *http.Request, params []string) {
 	orig := r
@@ -40,6 +41,12 @@ func (ep *endpoint) serve(w http.ResponseWriter, r *http.Request, params []strin
 		ep.writeError(w, orig, err)
 	}
 
+	if len(ep.limitPre) > 0 {
+		if err := limit(ep.limitPre, w, r); err != nil {
+			fail(err)
+			return
+		}
+	}
 	if !acceptsJSON(r.Header["Accept"]) {
 		fail(errNotAcceptable(r.Header["Accept"]))
 		return
@@ -51,6 +58,12 @@ func (ep *endpoint) serve(w http.ResponseWriter, r *http.Request, params []strin
 			return
 		}
 		r = r2
+	}
+	if len(ep.limitPost) > 0 {
+		if err := limit(ep.limitPost, w, r); err != nil {
+			fail(err)
+			return
+		}
 	}
 	in := ep.newInput()
 	if ae := ep.in.parse(r, params, in); ae != nil {
@@ -64,6 +77,16 @@ func (ep *endpoint) serve(w http.ResponseWriter, r *http.Request, params []strin
 	}
 	written = true
 	ep.writeOutput(w, orig, out)
+}
+
+// limit runs limiters in order; the first refusal stops the request.
+func limit(ls []security.Limiter, w http.ResponseWriter, r *http.Request) error {
+	for _, l := range ls {
+		if err := l.Limit(w, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (ep *endpoint) authenticate(r *http.Request) (*http.Request, error) {
@@ -86,6 +109,12 @@ func (ep *endpoint) writeError(w http.ResponseWriter, r *http.Request, err error
 		"method", ep.method, "path", ep.path, "operation_id", ep.operationID)
 	if ep.validate && !bypassesValidation(ae.Status) && !ep.isDeclared(ae.Status) {
 		ae = errUndeclaredStatus(ae.Status, ep.statuses)
+	}
+	if ae.Status == http.StatusUnauthorized && len(ep.challenges) > 0 && ae.Header.Get("WWW-Authenticate") == "" {
+		// RFC 9110 §15.5.2: a 401 carries the challenges of the schemes
+		// the endpoint accepts, one field each. The slice is the
+		// endpoint's, capped: an append elsewhere copies it.
+		w.Header()["Www-Authenticate"] = ep.challenges
 	}
 	ep.api.writeError(w, r, ep.errModel, ae)
 }

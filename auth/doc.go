@@ -16,6 +16,10 @@
 //     and password with package hashers.
 //   - [Auth] ties them to sessions: Authenticate, Login, Logout, GetUser,
 //     SetPassword/ChangePassword, UpdateSessionAuthHash, and Middleware.
+//   - [Auth.WithAuthenticatedUser] makes a user the current user of one
+//     request without a session, for auths that identify the user on every
+//     request (HTTP Basic, API keys, tokens); [Auth.UserByID] and
+//     [Auth.BackendUser] load that user under Options.StoreTimeout.
 //   - [HasPerm], [HasPerms] and [AllPermissions] answer Django's has_perm,
 //     has_perms and get_all_permissions for the request's user, from a
 //     [PermissionSource] (auth/permdb for Django's tables).

@@ -128,9 +128,9 @@ func TestJWTSchema(t *testing.T) {
 			}
 			// Shared: Django's obtain and rotation write the rows Go reads.
 			dj2.CreateUser("alice", "pw")
-			var pair djResponse
+			var pair jwtResponse
 			dj2.Run("request", map[string]any{"method": "POST", "path": "/api/token/", "json": map[string]string{"username": "alice", "password": "pw"}}, &pair)
-			var r djResponse
+			var r jwtResponse
 			dj2.Run("request", map[string]any{"method": "POST", "path": "/api/token/refresh/", "json": map[string]string{"refresh": pair.Body["refresh"].(string)}}, &r)
 			if r.Status != 200 {
 				t.Fatalf("SimpleJWT refresh on Go's tables: %+v", r)

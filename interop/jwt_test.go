@@ -99,14 +99,14 @@ func newJWTSide(t *testing.T, v string, db database, c jwtConfig) *jwtSide {
 	return &jwtSide{dj: dj, j: j, users: users, db: sqlDB}
 }
 
-type djResponse struct {
+type jwtResponse struct {
 	Status int            `json:"status"`
 	Body   map[string]any `json:"body"`
 }
 
-func (s *jwtSide) post(t *testing.T, path string, body map[string]string) djResponse {
+func (s *jwtSide) post(t *testing.T, path string, body map[string]string) jwtResponse {
 	t.Helper()
-	var r djResponse
+	var r jwtResponse
 	s.dj.Run("request", map[string]any{"method": "POST", "path": path, "json": body}, &r)
 	return r
 }

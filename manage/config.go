@@ -161,12 +161,22 @@ type Config struct {
 	// address. It requires MetricsAddr.
 	PProf bool
 
+	// ThrottleRates are the API's rate limits (DMR_THROTTLE_RATES, DRF's
+	// DEFAULT_THROTTLE_RATES); ThrottleStore is where they count (empty:
+	// Redis when the sessions live there, else memory). See throttle.go.
+	ThrottleRates ThrottleRates
+	ThrottleStore ThrottleStoreKind
+
 	// DBTimeout bounds one store operation (a session load or save, a user
 	// load, the login's and logout's store calls) through its context: a
 	// store that is down, locked or frozen answers 503 with Retry-After
 	// within it. Zero means DefaultDBTimeout (5 s).
 	DBTimeout time.Duration
 
+	// DRFTokenKeyword is the word before a DRF token in the Authorization
+	// header (TokenAuthentication.keyword); empty means "Token". See
+	// Env.TokenAuth.
+	DRFTokenKeyword string
 	// JWT configures the JWT auth (DMR_JWT_*, see manage/jwt.go).
 	JWT JWTConfig
 }
@@ -215,6 +225,12 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_PPROF                 1/true adds /debug/pprof/ profiles to DMR_METRICS_ADDR (default false)
 //	DMR_DB_TIMEOUT            Go duration bounding one store operation (default 5s): a store that is down,
 //	                          locked or frozen answers 503 with Retry-After within it
+//	DMR_DRF_TOKEN_KEYWORD     the word before a DRF token in the Authorization header (default Token;
+//	                          Bearer for a TokenAuthentication subclass that sets keyword = "Bearer")
+//	DMR_THROTTLE_RATES        rate limits of every API endpoint in DRF's form, anon=N/min,user=M/hour
+//	                          (units s, m, h, d: DRF reads the first letter); default: none
+//	DMR_THROTTLE_STORE        memory | redis (DMR_REDIS_URL, shared by every instance); default redis when
+//	                          the sessions are in Redis, else memory
 //	DMR_JWT_*                 the JWT auth (SimpleJWT's settings): see JWTEnvHelp
 //
 // Empty variables count as unset. The error names the variable at fault.
@@ -237,6 +253,7 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		AuthUserTable:          get(EnvAuthUserTable),
 		AuthUsernameField:      get(EnvAuthUsernameField),
 		AuthenticationBackends: splitList(get(EnvAuthenticationBackends)),
+		DRFTokenKeyword:        get(EnvDRFTokenKeyword),
 	}
 	var err error
 	if c.RedisFormat, c.RedisCompressor, err = redisFormatFromEnv(get(EnvRedisBackend), get(EnvRedisCompressor)); err != nil {
@@ -292,6 +309,9 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	boolean(EnvPProf, &c.PProf)
 	if d, ok := duration(EnvDBTimeout, time.Nanosecond, "a positive duration such as 5s or 500ms"); ok {
 		c.DBTimeout = d
+	}
+	if err == nil {
+		c.ThrottleRates, c.ThrottleStore, err = throttleFromEnv(get)
 	}
 	if err == nil {
 		c.JWT, err = jwtFromEnv(get)
@@ -358,6 +378,9 @@ func (c Config) Validate() error {
 	if err := c.validateRedisFormat(); err != nil {
 		return err
 	}
+	if err := c.validateThrottle(); err != nil {
+		return err
+	}
 	if c.SecretKey == "" && dialect != sqldb.SQLite {
 		return fmt.Errorf("%s is required with %s (only the SQLite setup generates a key)", EnvSecretKey, dialect)
 	}
@@ -376,6 +399,9 @@ func (c Config) Validate() error {
 	}
 	if c.DBTimeout < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvDBTimeout, c.DBTimeout)
+	}
+	if err := validateDRFTokenKeyword(c.DRFTokenKeyword); err != nil {
+		return err
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)
@@ -443,7 +469,7 @@ func isDottedPath(s string) bool {
 }
 
 func (c Config) needsRedis() bool {
-	return c.SessionStore == StoreRedis || c.SessionStore == StoreCachedDB
+	return c.SessionStore == StoreRedis || c.SessionStore == StoreCachedDB || c.throttleNeedsRedis()
 }
 
 func (c Config) dialect() sqldb.Dialect {

@@ -11,11 +11,19 @@
 //
 //	serve [--addr HOST:PORT]   serve (default 127.0.0.1:8000; the default command),
 //	                           stopping gracefully on SIGINT/SIGTERM (see Operations)
-//	migrate                    create django_session, auth_user, dmr_login_failure, the token_blacklist tables (DMR_JWT_BLACKLIST) and the application's tables
+//	migrate                    create django_session, auth_user, dmr_login_failure, authtoken_token, dmr_apikey, the token_blacklist tables (DMR_JWT_BLACKLIST) and the application's tables
 //	createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
 //	changepassword --username U [--password-stdin]
 //	clearsessions              delete expired sessions (Django's clearsessions)
+//	createtoken --username U [--reset]
+//	                           print U's DRF token, creating it when missing (DRF's drf_create_token;
+//	                           --reset or -r replaces it). Env.TokenAuth is the matching endpoint auth
+//	                           (keyword DMR_DRF_TOKEN_KEYWORD, default Token; cache DMR_AUTH_CACHE_TTL)
 //	openapi [--version 3.1]    print the OpenAPI 3.2 document (or its 3.1 downgrade)
+//	createapikey --username U [--name N] [--expires 720h]
+//	                           make an API key for U (package security/apikey); the key is printed once
+//	revokeapikey PREFIX        revoke the API key with that prefix (running servers notice within 5 s)
+//	listapikeys                list API keys: prefix, user, name, created, expires, status
 //
 // Every command exits 0 on success and 1 with exactly one line on stderr on
 // failure (a user that exists, a bad flag, an unreachable database). Passwords

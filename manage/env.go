@@ -11,12 +11,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/auth/drftoken"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/loginthrottle"
 	"github.com/dmr-go/dmr/auth/permdb"
 	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/metrics"
+	"github.com/dmr-go/dmr/security"
 	"github.com/dmr-go/dmr/securityheaders"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
@@ -74,7 +76,8 @@ type Env struct {
 	// creates the table whatever the session store, as Django does); it is the
 	// session store for StoreDB.
 	SessionTable *dbstore.Store
-	// Redis is the client for StoreRedis and StoreCachedDB, else nil.
+	// Redis is the client for StoreRedis and StoreCachedDB (and the rate
+	// limits' ThrottleRedis), else nil.
 	Redis *redis.Client
 	// Store is the server-side session store; nil with StoreSignedCookies,
 	// where CookieStore is set instead. With a positive auth cache TTL it is a
@@ -99,6 +102,10 @@ type Env struct {
 	// Hashers makes and checks password hashes (Django's PASSWORD_HASHERS
 	// for the configured DJANGO_VERSION).
 	Hashers *hashers.Hashers
+	// DRFTokens is DRF's authtoken_token on SQL, for the user model
+	// (migrate creates it; Env.TokenAuth and the createtoken command use it).
+	DRFTokens        *drftoken.Store
+	drfTokenCacheTTL time.Duration // the auth cache TTL, for TokenAuth
 
 	// LoginFailures is the dmr_login_failure table on SQL; migrate creates it
 	// whatever the session store. LoginThrottle counts failed logins (in
@@ -106,6 +113,9 @@ type Env struct {
 	// when both of its limits are off.
 	LoginFailures *loginthrottle.SQLStore
 	LoginThrottle *loginthrottle.Throttle
+	// Throttle holds the API-wide rate limits of DMR_THROTTLE_RATES (anon,
+	// then user), for dmr.Config.Throttle; nil when it is unset.
+	Throttle []security.Limiter
 
 	// Sessions, CSRF and Headers are the middlewares' configurations.
 	Sessions *sessions.Middleware
@@ -119,6 +129,7 @@ type Env struct {
 
 	offline bool
 	closers []func() error
+	apiKeys apiKeyState // APIKeys (apikeys.go)
 }
 
 // openMode says how much I/O Open may do.
@@ -266,7 +277,13 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if err := e.openUsers(ctx, opts); err != nil {
 		return nil, err
 	}
+	if err := e.openDRFTokens(opts); err != nil {
+		return nil, err
+	}
 	if err := e.openLoginThrottle(co.Trust); err != nil {
+		return nil, err
+	}
+	if err := e.openThrottle(co.Trust); err != nil {
 		return nil, err
 	}
 	if err := e.openMetrics(); err != nil {

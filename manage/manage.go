@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr"
+	"github.com/dmr-go/dmr/auth/drftoken"
 	"github.com/dmr-go/dmr/auth/loginthrottle"
 	"github.com/dmr-go/dmr/metrics"
 )
@@ -79,11 +80,15 @@ func (a App) Main() {
 // Commands lists the subcommands with their synopsis.
 const Commands = `commands:
   serve [--addr HOST:PORT]      serve the API (default 127.0.0.1:8000); the default command
-  migrate                       create the django_session, auth_user, dmr_login_failure, token_blacklist (DMR_JWT_BLACKLIST) and application tables
+  migrate                       create the django_session, auth_user, dmr_login_failure, authtoken_token, dmr_apikey, token_blacklist (DMR_JWT_BLACKLIST) and application tables
   createuser --username U [--email E] [--staff] [--superuser] [--password-stdin | --no-password]
   changepassword --username U [--password-stdin]
   clearsessions                 delete expired sessions
+  createtoken --username U [--reset]  print U's DRF token, creating it if missing (drf_create_token)
   openapi [--version 3.2|3.1]   print the OpenAPI document
+  createapikey --username U [--name N] [--expires 720h]   make an API key (printed once)
+  revokeapikey PREFIX           revoke an API key
+  listapikeys                   list API keys (prefix, user, name, dates, status)
 environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
              DMR_REDIS_URL DMR_REDIS_BACKEND DMR_REDIS_COMPRESSOR
              DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS DMR_AUTH_CACHE_TTL
@@ -92,6 +97,8 @@ environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSIO
              DMR_AUTHENTICATION_BACKENDS
              DMR_LOGIN_FAILURE_LIMIT DMR_LOGIN_IP_FAILURE_LIMIT DMR_LOGIN_COOLOFF
              DMR_DB_TIMEOUT DMR_BODY_TIMEOUT DMR_METRICS_ADDR DMR_PPROF
+             DMR_DRF_TOKEN_KEYWORD
+             DMR_THROTTLE_RATES DMR_THROTTLE_STORE
              DMR_JWT_ALGORITHM DMR_JWT_SIGNING_KEY DMR_JWT_VERIFYING_KEY DMR_JWT_ACCESS_LIFETIME
              DMR_JWT_REFRESH_LIFETIME DMR_JWT_ROTATE_REFRESH DMR_JWT_BLACKLIST
              DMR_JWT_BLACKLIST_AFTER_ROTATION DMR_JWT_LEEWAY DMR_JWT_USER_ID_CLAIM
@@ -186,11 +193,20 @@ func (a App) run(ctx context.Context, name string, inv Invocation) error {
 		run = func(ctx context.Context) error { return c.changePassword(ctx, o) }
 	case "clearsessions":
 		run = c.clearSessions
+	case "createtoken":
+		o := createTokenFlags{}
+		fs.StringVar(&o.username, "username", "", "")
+		fs.BoolVar(&o.reset, "reset", false, "")
+		fs.BoolVar(&o.reset, "r", false, "")
+		run = func(ctx context.Context) error { return c.createToken(ctx, o) }
 	case "openapi":
 		version := fs.String("version", "3.2", "")
 		run = func(ctx context.Context) error { return c.openAPI(*version) }
 	default:
-		return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, openapi)", cmd)
+		var ok bool
+		if run, ok = c.apiKeyCommand(cmd, fs); !ok {
+			return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, createtoken, openapi, createapikey, revokeapikey, listapikeys)", cmd)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -198,7 +214,7 @@ func (a App) run(ctx context.Context, name string, inv Invocation) error {
 		}
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
-	if fs.NArg() > 0 {
+	if fs.NArg() > 0 && cmd != "revokeapikey" {
 		return fmt.Errorf("%s: unexpected argument %q", cmd, fs.Arg(0))
 	}
 	cfg, err := ConfigFromEnv(inv.LookupEnv)
@@ -362,12 +378,13 @@ func (c *cli) migrate(ctx context.Context) error {
 }
 
 // MigrateAll creates the django_session and auth_user tables where they are
-// missing, then the application's own tables. It is idempotent and accepts a
-// database Django has already migrated.
+// missing, then dmr_login_failure and DRF's authtoken_token, then the
+// application's own tables. It is idempotent and accepts a database Django
+// has already migrated.
 //
 // With a custom user model (DMR_AUTH_USER_MODEL) Django's migrations own the
-// user tables and django_session: only the application's own tables are
-// created.
+// user tables and django_session: they are not created (authtoken_token is,
+// next to the model's table, when Django's migrate has not made it).
 func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	if !env.customUserModel() {
 		if err := env.SessionTable.CreateTables(ctx); err != nil {
@@ -379,6 +396,12 @@ func (a App) MigrateAll(ctx context.Context, env *Env) error {
 	}
 	if err := env.LoginFailures.CreateTable(ctx); err != nil {
 		return fmt.Errorf("migrate %s: %w", loginthrottle.Table, err)
+	}
+	if err := env.DRFTokens.CreateTables(ctx); err != nil {
+		return fmt.Errorf("migrate %s: %w", drftoken.Table, err)
+	}
+	if err := env.migrateAPIKeys(ctx); err != nil {
+		return fmt.Errorf("migrate dmr_apikey: %w", err)
 	}
 	if err := env.migrateJWT(ctx); err != nil {
 		return fmt.Errorf("migrate token_blacklist: %w", err)

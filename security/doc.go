@@ -23,12 +23,33 @@
 // the 401/403 responses contributed by the auths are added to the operation
 // (the first auth to list a status wins).
 //
+// # Challenges
+//
+// An auth whose scheme has a standard HTTP challenge (Basic, Bearer) also
+// implements [Challenger]. When an endpoint answers 401 — no auth accepted
+// the request, or one refused it — the response carries one
+// WWW-Authenticate field per distinct challenge of the endpoint's auths, in
+// their order (RFC 9110 §11.6.1 and §15.5.2), unless the error set that
+// header itself. The list is computed once at registration. The document
+// then declares the header on the 401. Session cookies and API keys have
+// no standard challenge: an endpoint with only such auths answers 401
+// without WWW-Authenticate.
+//
 // # Order of checks
 //
-// For each request the API layer runs: the Accept check (406), the auths
-// (401/403/…), request parsing and validation (400), the handler, then
-// response validation (422). Auths therefore never see a parsed body and
-// must not read r.Body.
+// For each request the API layer runs: the limiters that run before auth
+// (429), the Accept check (406), the auths (401/403/…), the limiters that run
+// after auth ([LimitDescription].AfterAuth), request parsing and validation
+// (400), the handler, then response validation (422). Auths and limiters
+// therefore never see a parsed body and must not read r.Body.
+//
+// # Limiters
+//
+// A [Limiter] rate-limits an endpoint (package throttle has them). The
+// limiters of an endpoint are those of the endpoint, the controller and the
+// API, all applied in that order; NoThrottle at the endpoint or controller
+// level disables every level. Their responses (the 429) are documented like
+// the auths'.
 //
 // # Threat model
 //

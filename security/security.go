@@ -118,3 +118,22 @@ func (notAuthenticated) Error() string { return "not authenticated" }
 func (notAuthenticated) APIError() *apierror.Error {
 	return apierror.New(http.StatusUnauthorized, "Not authenticated", apierror.TypeSecurity)
 }
+
+// Challenger is implemented by an [Auth] whose scheme has an HTTP
+// authentication challenge (RFC 9110 §11.6.1): HTTP Basic answers
+// `Basic realm="api", charset="UTF-8"`, bearer-token auths
+// `Bearer realm="api"`. When an endpoint answers 401, the API sends one
+// WWW-Authenticate field per challenge of the endpoint's auths, in their
+// order, and documents the header on the 401 response. Auths without a
+// standard challenge (a session cookie, an API key in a header or cookie)
+// do not implement it.
+//
+// Challenge is called once per endpoint at registration; an empty result
+// adds nothing.
+type Challenger interface {
+	Challenge() string
+}
+
+// WWWAuthenticateDescription documents the WWW-Authenticate header of a 401
+// whose endpoint has challenges.
+const WWWAuthenticateDescription = "The authentication challenges of the accepted schemes (RFC 9110), one field per scheme."

@@ -15,6 +15,10 @@ type Table struct {
 	// Create is the CREATE TABLE statement, verbatim (no IF NOT EXISTS, so
 	// that it reads exactly as Django's migration writes it).
 	Create string
+	// Alter are statements run right after Create, only when Create ran
+	// (Django's deferred "ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY" on
+	// PostgreSQL and MySQL, which have no IF NOT EXISTS for constraints).
+	Alter []string
 	// Indexes are created after the table, each when an index of that name
 	// is missing.
 	Indexes []Index
@@ -132,6 +136,11 @@ func (db *DB) createMissing(ctx context.Context, x execer, tables []Table) error
 		if !ok {
 			if _, err := x.ExecContext(ctx, t.Create); err != nil {
 				return err
+			}
+			for _, a := range t.Alter {
+				if _, err := x.ExecContext(ctx, a); err != nil {
+					return err
+				}
 			}
 		}
 		for _, ix := range t.Indexes {

@@ -49,6 +49,9 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 		Version: "0.1.0",
 		Prefix:  "/api",
 		Logger:  env.Logger,
+		// DMR_THROTTLE_RATES (anon=N/min,user=M/hour): DRF's anon and user
+		// rate limits on every /api/ endpoint; none when unset.
+		Throttle: env.Throttle,
 	})
 	sa, err := sessionauth.New(sessionauth.Options{
 		Auth:              env.Auth,

@@ -550,6 +550,66 @@ def cmd_has_perms(a):
     return {"has": {p: u.has_perm(p) for p in a["perms"]}, "all": sorted(user(a["username"]).get_all_permissions())}
 
 
+# --- django-allauth (DMR_EXTRA_APPS with allauth.account) --------------------
+
+
+@command("allauth-user")
+def cmd_allauth_user(a):
+    """{username, email, password}: a user as allauth's signup leaves it, its
+    address in allauth's EmailAddress table, verified and primary (what
+    login by email looks up). Returns the user row and the address row."""
+    from allauth.account.models import EmailAddress
+
+    u = get_user_model().objects.create_user(a["username"], a["email"], a["password"])
+    e = EmailAddress.objects.create(user=u, email=a["email"], verified=True, primary=True)
+    out = user_row(u)
+    out["emailaddress"] = {"email": e.email, "verified": e.verified, "primary": e.primary, "user_id": str(e.user_id)}
+    return out
+
+
+# --- DRF tokens (rest_framework.authtoken) -------------------------------
+
+
+@command("sqlmigrate")
+def cmd_sqlmigrate(a):
+    """{app, name}: the SQL of Django's sqlmigrate for that migration on this database."""
+    out = io.StringIO()
+    call_command("sqlmigrate", a["app"], a["name"], stdout=out)
+    return {"sql": out.getvalue()}
+
+
+@command("drf-token-create")
+def cmd_drf_token_create(a):
+    """{username, reset}: DRF's drf_create_token (Token.objects.get_or_create(user=user), after
+    deleting the user's token with reset) -> {key, user_id, created (isoformat)}."""
+    from rest_framework.authtoken.models import Token
+
+    u = user(a["username"])
+    if a.get("reset"):
+        Token.objects.filter(user=u).delete()
+    t, _ = Token.objects.get_or_create(user=u)
+    return {"key": t.key, "user_id": str(t.user_id), "created": t.created.isoformat()}
+
+
+@command("drf-token-get")
+def cmd_drf_token_get(a):
+    """{username} -> {key, user_id, created} of the user's token (a fresh load), or {key: null}."""
+    from rest_framework.authtoken.models import Token
+
+    t = Token.objects.filter(user=user(a["username"])).first()
+    if t is None:
+        return {"key": None}
+    return {"key": t.key, "user_id": str(t.user_id), "created": t.created.isoformat()}
+
+
+@command("drf-token-delete")
+def cmd_drf_token_delete(a):
+    """{key}: deletes the token through DRF's model -> {deleted: count}."""
+    from rest_framework.authtoken.models import Token
+
+    n, _ = Token.objects.filter(key=a["key"]).delete()
+    return {"deleted": n}
+
 # --- SimpleJWT (jwt) ---------------------------------------------------------
 
 

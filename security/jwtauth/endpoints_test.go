@@ -188,8 +188,8 @@ func TestEndpoints(t *testing.T) {
 	if code, m, h := f.do(t, "GET", "/api/whoami/", "", refresh); code != 401 || msg(m) != jwtauth.MsgWrongType || h.Get("WWW-Authenticate") == "" {
 		t.Fatalf("whoami with the refresh token: %d %v", code, m)
 	}
-	if code, _, _ := f.do(t, "GET", "/api/whoami/", "", ""); code != 401 {
-		t.Fatalf("whoami without a token: %d", code)
+	if code, _, h := f.do(t, "GET", "/api/whoami/", "", ""); code != 401 || h.Get("WWW-Authenticate") != `Bearer realm="api"` {
+		t.Fatalf("whoami without a token: %d %v", code, h)
 	}
 	if code, m, _ := f.do(t, "POST", "/api/token/verify/", `{"token":"`+access+`"}`, ""); code != 200 || len(m) != 0 {
 		t.Fatalf("verify access: %d %v", code, m)

@@ -116,6 +116,8 @@ type Auth struct {
 	header string
 }
 
+var _ security.Challenger = (*Auth)(nil)
+
 var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
 
 // New validates o and returns an Auth.
@@ -203,8 +205,9 @@ func New(o Options) (*Auth, error) {
 // Algorithm returns the configured algorithm.
 func (a *Auth) Algorithm() string { return a.o.Algorithm }
 
-// Challenge is the WWW-Authenticate value of a 401: SimpleJWT's
-// authenticate_header, `Bearer realm="api"`.
+// Challenge implements security.Challenger: the WWW-Authenticate value of
+// a 401, SimpleJWT's authenticate_header `Bearer realm="api"` (the first of
+// AuthHeaderTypes). Its own refusals carry it too.
 func (a *Auth) Challenge() string { return a.realm }
 
 // Error is a refused credential: 401 with SimpleJWT's message and the
@@ -339,18 +342,15 @@ func passwordHash(encoded string) string {
 }
 
 // Describe implements security.Auth: an HTTP bearer scheme with
-// bearerFormat JWT, and 401 (with WWW-Authenticate) and 503 responses.
+// bearerFormat JWT, and the 401 and 503 responses.
 func (a *Auth) Describe(security.Operation) security.Description {
 	return security.Description{
 		Schemes: map[string]*openapi.SecurityScheme{
 			a.o.SchemeName: {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: SchemeDescription},
 		},
 		Requirement: openapi.SecurityRequirement{a.o.SchemeName: []string{}},
-		Responses: []security.Response{
-			{Status: http.StatusUnauthorized, Description: security.NotAuthenticatedDescription,
-				Headers: []security.Header{{Name: "WWW-Authenticate", Description: "The bearer challenge: " + a.realm + ".", Optional: true}}},
-			security.UnavailableResponse(),
-		},
+		// The API documents WWW-Authenticate on the 401 from Challenge.
+		Responses: []security.Response{security.NotAuthenticatedResponse(), security.UnavailableResponse()},
 	}
 }
 
