@@ -137,5 +137,11 @@
 //   - Only AUTH_TOKEN_CLASSES = (AccessToken,) (the default), no sliding
 //     tokens, no JWK_URL, no TOKEN_USER_CLASS (stateless users).
 //   - USER_ID_FIELD is the primary key or USERNAME_FIELD only.
-//   - The HttpOnly-cookie transport for the access token is not provided.
+//   - Options.Cookie adds what SimpleJWT does not have: the access token also
+//     in an HttpOnly, SameSite=Lax cookie set by the obtain and refresh
+//     endpoints, read when there is no bearer header; a request it
+//     authenticates must pass the CSRF check on unsafe methods (403), as a
+//     session must. Bearer requests never need CSRF. (Not in manage's
+//     DMR_JWT_* settings: set it in the Options given to Env.JWTAuth,
+//     with CSRF: env.CSRF.)
 package jwtauth

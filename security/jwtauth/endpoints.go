@@ -106,6 +106,21 @@ type EndpointOptions struct {
 	ObtainPath, RefreshPath, VerifyPath string
 }
 
+// withCookie is an answer with the access-token cookie when
+// Options.Cookie is set.
+type withCookie[B any] struct {
+	Cookies []*http.Cookie `cookie:"" required:"false" description:"The access token (HttpOnly), when the API carries it in a cookie."`
+	Body    B              `body:""`
+}
+
+func newWithCookie[B any](a *Auth, access string, b B) *withCookie[B] {
+	w := &withCookie[B]{Body: b}
+	if a.o.Cookie != "" {
+		w.Cookies = []*http.Cookie{a.accessCookie(access)}
+	}
+	return w
+}
+
 type bodyInput[P any] struct {
 	Body P `body:""`
 }
@@ -152,12 +167,12 @@ func (a *Auth) Register(api *dmr.API, o EndpointOptions) {
 		Status:    http.StatusOK,
 		NoAuth:    true,
 		Responses: []dmr.Response{a.unauthorized(InvalidTokenDescription), unavailable},
-	}, func(ctx context.Context, in *bodyInput[TokenRefreshPayload]) (*TokenRefreshResponse, error) {
+	}, func(ctx context.Context, in *bodyInput[TokenRefreshPayload]) (*withCookie[TokenRefreshResponse], error) {
 		p, err := a.Refresh(ctx, in.Body.Refresh)
 		if err != nil {
 			return nil, err
 		}
-		return &TokenRefreshResponse{Access: p.Access, Refresh: p.Refresh}, nil
+		return newWithCookie(a, p.Access, TokenRefreshResponse{Access: p.Access, Refresh: p.Refresh}), nil
 	})
 
 	vc := api.Controller(dmr.ControllerConfig{Name: "TokenVerifyController", Path: o.VerifyPath, NoAuth: true})
@@ -208,8 +223,12 @@ func (o ObtainOptions[P]) registerObtain(api *dmr.API, a *Auth, path string) *dm
 		Status:    http.StatusOK,
 		NoAuth:    true,
 		Responses: responses,
-	}, func(ctx context.Context, in *bodyInput[P]) (*TokenPair, error) {
-		return o.obtain(ctx, a, &in.Body)
+	}, func(ctx context.Context, in *bodyInput[P]) (*withCookie[TokenPair], error) {
+		p, err := o.obtain(ctx, a, &in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return newWithCookie(a, p.Access, *p), nil
 	})
 	return c
 }

@@ -18,8 +18,10 @@ import (
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/csrf"
 	"github.com/dmr-go/dmr/openapi"
 	"github.com/dmr-go/dmr/security"
+	"github.com/dmr-go/dmr/security/sessionauth"
 )
 
 // SimpleJWT's defaults.
@@ -99,6 +101,18 @@ type Options struct {
 	UpdateLastLogin bool
 	// SchemeName names the security scheme in the document ("jwt").
 	SchemeName string
+	// Cookie, when set, is the name of an HttpOnly cookie that also carries
+	// the access token (not a SimpleJWT feature): the obtain and refresh
+	// endpoints set it (Max-Age AccessLifetime, Path /, SameSite Lax,
+	// Secure with CookieSecure), and Authenticate reads it when the request
+	// has no bearer header. A request authenticated by the cookie must
+	// then pass CSRF's check on unsafe methods (403 otherwise), as a
+	// session does. Empty (the default): bearer header only.
+	Cookie       string
+	CookieSecure bool
+	// CSRF checks the unsafe requests the cookie authenticates; required
+	// with Cookie.
+	CSRF *csrf.Protector
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -176,6 +190,14 @@ func New(o Options) (*Auth, error) {
 	}
 	if o.SchemeName == "" {
 		o.SchemeName = DefaultSchemeName
+	}
+	if o.Cookie != "" {
+		if !sessionauth.ValidCookieName(o.Cookie) {
+			return nil, fmt.Errorf("jwtauth: invalid cookie name %q", o.Cookie)
+		}
+		if o.CSRF == nil {
+			return nil, errors.New("jwtauth: Options.CSRF is required with Options.Cookie: a cookie-borne token without CSRF checks is not safe")
+		}
 	}
 	if !schemeNameRE.MatchString(o.SchemeName) {
 		return nil, fmt.Errorf("jwtauth: invalid security scheme name %q", o.SchemeName)
@@ -268,13 +290,19 @@ func TokenFromContext(ctx context.Context) *Token {
 // SimpleJWT) and name an existing, active user, who becomes the request's
 // current user (auth.CurrentUser).
 func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
-	h := r.Header[a.header]
-	if len(h) == 0 {
-		return nil, nil
+	var raw string
+	var ok bool
+	if h := r.Header[a.header]; len(h) != 0 {
+		var err error
+		if raw, ok, err = ParseBearer(h[0], a.o.AuthHeaderTypes); err != nil {
+			return nil, a.refuseToken(err)
+		}
 	}
-	raw, ok, err := ParseBearer(h[0], a.o.AuthHeaderTypes)
-	if err != nil {
-		return nil, a.refuseToken(err)
+	fromCookie := false
+	if !ok && a.o.Cookie != "" {
+		if c, err := r.Cookie(a.o.Cookie); err == nil && c.Value != "" {
+			raw, ok, fromCookie = c.Value, true, true
+		}
 	}
 	if !ok {
 		return nil, nil
@@ -287,6 +315,11 @@ func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 	u, err := a.tokenUser(ctx, t)
 	if err != nil {
 		return nil, err
+	}
+	if fromCookie {
+		if err := a.o.CSRF.Check(r); err != nil {
+			return nil, err
+		}
 	}
 	ctx = a.o.Auth.WithAuthenticatedUser(ctx, u)
 	ctx = context.WithValue(ctx, tokenKey{}, t)
@@ -343,15 +376,37 @@ func passwordHash(encoded string) string {
 
 // Describe implements security.Auth: an HTTP bearer scheme with
 // bearerFormat JWT, and the 401 and 503 responses.
-func (a *Auth) Describe(security.Operation) security.Description {
-	return security.Description{
+func (a *Auth) Describe(op security.Operation) security.Description {
+	return a.describeCookie(op, security.Description{
 		Schemes: map[string]*openapi.SecurityScheme{
 			a.o.SchemeName: {Type: "http", Scheme: "bearer", BearerFormat: "JWT", Description: SchemeDescription},
 		},
 		Requirement: openapi.SecurityRequirement{a.o.SchemeName: []string{}},
 		// The API documents WWW-Authenticate on the 401 from Challenge.
 		Responses: []security.Response{security.NotAuthenticatedResponse(), security.UnavailableResponse()},
+	})
+}
+
+// describeCookie adds the cookie transport to d: the CSRF 403 on unsafe
+// methods (the cookie is an alternative to the bearer header, so it is
+// described in the scheme's text rather than as a second requirement).
+func (a *Auth) describeCookie(op security.Operation, d security.Description) security.Description {
+	if a.o.Cookie == "" {
+		return d
 	}
+	s := *d.Schemes[a.o.SchemeName]
+	s.Description += "; or the " + a.o.Cookie + " cookie set by the token endpoints (then unsafe methods need the CSRF token)"
+	d.Schemes[a.o.SchemeName] = &s
+	if !csrf.IsSafeMethod(op.Method) {
+		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: sessionauth.CSRFFailedDescription + " (requests authenticated by the " + a.o.Cookie + " cookie)"})
+	}
+	return d
+}
+
+// accessCookie is the cookie carrying an access token.
+func (a *Auth) accessCookie(access string) *http.Cookie {
+	return &http.Cookie{Name: a.o.Cookie, Value: access, Path: "/", MaxAge: int(a.o.AccessLifetime / time.Second),
+		HttpOnly: true, Secure: a.o.CookieSecure, SameSite: http.SameSiteLaxMode}
 }
 
 // Pair is an obtained or refreshed pair. Refresh is empty when a refresh
