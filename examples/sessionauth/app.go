@@ -61,7 +61,10 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	session := []security.Auth{sa}
+	clients, err := clientAuths(api, env, sa)
+	if err != nil {
+		return nil, err
+	}
 
 	// POST /api/auth/: the reusable login controller (SessionSyncController),
 	// with the failed-login throttle (DMR_LOGIN_FAILURE_LIMIT…) unless off,
@@ -77,7 +80,9 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 
 	// GET /api/apicontroller/: the seed's protected endpoint, answering the
 	// current user's username.
-	c := api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: session})
+	// It also takes DRF tokens, SimpleJWT access tokens and API keys (see
+	// clientAuths).
+	c := api.Controller(dmr.ControllerConfig{Name: "APIController", Path: "/apicontroller/", Auth: clients})
 	dmr.Get(c, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) {
 		name := auth.UserFromContext(ctx).Username
 		return &name, nil
@@ -85,7 +90,8 @@ func buildAPI(env *manage.Env) (*dmr.API, error) {
 
 	// GET and POST /api/notes/: the caller's own notes.
 	store := newNotes(env.SQL, env.UserTable)
-	nc := api.Controller(dmr.ControllerConfig{Name: "NotesController", Path: "/notes/", Auth: session})
+	// The session (CSRF on POST) or a token or API key (no CSRF).
+	nc := api.Controller(dmr.ControllerConfig{Name: "NotesController", Path: "/notes/", Auth: clients})
 	dmr.Get(nc, dmr.Operation{Summary: "List your notes."}, func(ctx context.Context, _ *struct{}) (*[]Note, error) {
 		list, err := store.listFor(ctx, auth.UserFromContext(ctx).ID)
 		return &list, err

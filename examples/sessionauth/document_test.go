@@ -81,7 +81,11 @@ func sameJSON(t *testing.T, what string, got, want any) {
 //     seed's point to Sphinx references of the Python documentation);
 //   - session-protected operations document the 503 with Retry-After of a
 //     session or user store that is down or too slow, and the login's 503
-//     covers that too.
+//     covers that too;
+//   - GET /api/apicontroller/ and /api/notes/ also take DRF tokens, SimpleJWT
+//     access tokens and API keys: three more schemes, three more
+//     requirements after the seed's, and the 401 lists the WWW-Authenticate
+//     challenges (Token, Bearer).
 func TestDocumentMatchesSeed(t *testing.T) {
 	doc32, doc31 := exampleDocument(t, manage.Config{})
 	validateDocument(t, doc32)
@@ -100,12 +104,21 @@ func TestDocumentMatchesSeed(t *testing.T) {
 	for _, name := range []string{"DjangoSessionPayload", "DjangoSessionResponse"} {
 		sameJSON(t, name, dig(got, "components", "schemas", name), dig(login, "components", "schemas", name))
 	}
-	sameJSON(t, "securitySchemes", dig(got, "components", "securitySchemes"), dig(protected, "components", "securitySchemes"))
+	schemes := clone(t, dig(got, "components", "securitySchemes")).(map[string]any)
+	for name, typ := range map[string]string{"drf_token": "apiKey", "jwt": "http", "api_key": "apiKey"} {
+		if dig(schemes, name, "type") != typ {
+			t.Errorf("securitySchemes[%s] = %v, want type %s", name, schemes[name], typ)
+		}
+		delete(schemes, name)
+	}
+	sameJSON(t, "securitySchemes", schemes, dig(protected, "components", "securitySchemes"))
 
-	// The protected GET: without the csrf requirement and the 403.
+	// The protected GET: without the csrf requirement and the 403, with the
+	// clients' schemes.
 	wantGet := clone(t, dig(protected, "paths", "/api/apicontroller/", "get")).(map[string]any)
-	wantGet["security"] = []any{map[string]any{"django_session": []any{}}}
+	wantGet["security"] = append([]any{map[string]any{"django_session": []any{}}}, clientRequirements()...)
 	delete(wantGet["responses"].(map[string]any), "403")
+	withChallenges(wantGet["responses"].(map[string]any)["401"].(map[string]any))
 	wantGet["responses"].(map[string]any)["503"] = unavailable503(apierror.UnavailableDescription)
 	sameJSON(t, "GET /api/apicontroller/", dig(got, "paths", "/api/apicontroller/", "get"), wantGet)
 
@@ -136,13 +149,18 @@ func TestDocumentMatchesSeed(t *testing.T) {
 	sameJSON(t, "POST /api/auth/", dig(got, "paths", "/api/auth/", "post"), wantLogin)
 
 	// Unsafe session-protected operations keep the seed's full requirement
-	// and its 401/403 descriptions.
+	// and its 401/403 descriptions (notes: plus the clients' schemes).
 	for _, path := range []string{"/api/notes/", "/api/auth/logout/"} {
 		op := dig(got, "paths", path, "post")
-		sameJSON(t, path+" security", dig(op, "security"), dig(protected, "paths", "/api/apicontroller/", "get", "security"))
-		for _, code := range []string{"401", "403"} {
-			sameJSON(t, path+" "+code, dig(op, "responses", code), dig(protected, "paths", "/api/apicontroller/", "get", "responses", code))
+		wantSecurity := clone(t, dig(protected, "paths", "/api/apicontroller/", "get", "security")).([]any)
+		want401 := clone(t, dig(protected, "paths", "/api/apicontroller/", "get", "responses", "401")).(map[string]any)
+		if path == "/api/notes/" {
+			wantSecurity = append(wantSecurity, clientRequirements()...)
+			withChallenges(want401)
 		}
+		sameJSON(t, path+" security", dig(op, "security"), wantSecurity)
+		sameJSON(t, path+" 401", dig(op, "responses", "401"), want401)
+		sameJSON(t, path+" 403", dig(op, "responses", "403"), dig(protected, "paths", "/api/apicontroller/", "get", "responses", "403"))
 	}
 	if id := dig(got, "paths", "/api/apicontroller/", "get", "operationId"); id != "getApicontrollerApiApicontroller" {
 		t.Errorf("operationId %v", id)
@@ -166,7 +184,8 @@ func TestDocumentCSRFUseSessions(t *testing.T) {
 	if _, ok := schemes["csrf"]; ok || schemes["django_session"] == nil {
 		t.Errorf("securitySchemes %v: want django_session only", schemes)
 	}
-	sameJSON(t, "notes POST security", dig(got, "paths", "/api/notes/", "post", "security"), []any{map[string]any{"django_session": []any{}}})
+	sameJSON(t, "notes POST security", dig(got, "paths", "/api/notes/", "post", "security"),
+		append([]any{map[string]any{"django_session": []any{}}}, clientRequirements()...))
 	desc, _ := dig(got, "paths", "/api/auth/", "post", "responses", "200", "headers", "Set-Cookie", "description").(string)
 	if strings.Contains(desc, "csrftoken") || !strings.Contains(desc, "sessionid") {
 		t.Errorf("login Set-Cookie header %q: want sessionid only", desc)
@@ -175,6 +194,22 @@ func TestDocumentCSRFUseSessions(t *testing.T) {
 	if d := dig(got, "paths", "/api/notes/", "post", "responses", "403", "description"); d != "Raised when CSRF check failed" {
 		t.Errorf("notes POST 403: %v", d)
 	}
+}
+
+// clientRequirements are the requirements the example adds after the
+// session's on the endpoints that also take tokens and API keys.
+func clientRequirements() []any {
+	return []any{
+		map[string]any{"drf_token": []any{}}, map[string]any{"jwt": []any{}}, map[string]any{"api_key": []any{}},
+	}
+}
+
+// withChallenges adds the WWW-Authenticate header to a documented 401.
+func withChallenges(r map[string]any) {
+	r["headers"] = map[string]any{"WWW-Authenticate": map[string]any{
+		"description": "The authentication challenges of the accepted schemes (RFC 9110), one field per scheme.",
+		"required":    true, "schema": map[string]any{"type": "string"},
+	}}
 }
 
 // unavailable503 is the documented 503 with Retry-After.

@@ -60,8 +60,15 @@ type TokenVerifyPayload struct {
 	Token string `json:"token"`
 }
 
-// TokenVerifyResponse is the verify endpoint's (empty) answer.
+// TokenVerifyResponse is the verify endpoint's answer: the empty object {},
+// as SimpleJWT's TokenVerifyView answers.
 type TokenVerifyResponse struct{}
+
+// verifyOutput writes TokenVerifyResponse as a body ({}); a bare struct{}
+// output means "no body" to dmr.
+type verifyOutput struct {
+	Body TokenVerifyResponse `body:""`
+}
 
 // Throttle is the failed-login throttle the obtain endpoint shares with the
 // session login (a *loginthrottle.Throttle).
@@ -181,11 +188,11 @@ func (a *Auth) Register(api *dmr.API, o EndpointOptions) {
 		Status:    http.StatusOK,
 		NoAuth:    true,
 		Responses: []dmr.Response{a.unauthorized(InvalidTokenDescription), unavailable},
-	}, func(ctx context.Context, in *bodyInput[TokenVerifyPayload]) (*TokenVerifyResponse, error) {
+	}, func(ctx context.Context, in *bodyInput[TokenVerifyPayload]) (*verifyOutput, error) {
 		if err := a.Verify(ctx, in.Body.Token); err != nil {
 			return nil, err
 		}
-		return &TokenVerifyResponse{}, nil
+		return &verifyOutput{}, nil
 	})
 }
 

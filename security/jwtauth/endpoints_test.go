@@ -191,7 +191,7 @@ func TestEndpoints(t *testing.T) {
 	if code, _, h := f.do(t, "GET", "/api/whoami/", "", ""); code != 401 || h.Get("WWW-Authenticate") != `Bearer realm="api"` {
 		t.Fatalf("whoami without a token: %d %v", code, h)
 	}
-	if code, m, _ := f.do(t, "POST", "/api/token/verify/", `{"token":"`+access+`"}`, ""); code != 200 || len(m) != 0 {
+	if code, m, _ := f.do(t, "POST", "/api/token/verify/", `{"token":"`+access+`"}`, ""); code != 200 || m == nil || len(m) != 0 {
 		t.Fatalf("verify access: %d %v", code, m)
 	}
 	if code, m, _ := f.do(t, "POST", "/api/token/verify/", `{"token":"x.y.z"}`, ""); code != 401 || msg(m) != jwtauth.MsgInvalid {
