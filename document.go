@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/internal/shape"
 	"github.com/dmr-go/dmr/openapi"
+	"github.com/dmr-go/dmr/security"
 )
 
 // documents holds the built document and its pre-rendered forms.
@@ -244,7 +246,7 @@ func (ep *endpoint) operation(g *openapi.Generator, comps *openapi.Components) (
 	for _, d := range ep.authDescs {
 		for _, p := range d.Parameters {
 			if !hasParameter(op.Parameters, p) {
-				op.Parameters = append(op.Parameters, p)
+				op.Parameters = append(op.Parameters, ep.authParameter(d, p))
 			}
 		}
 	}
@@ -317,6 +319,42 @@ func (ep *endpoint) operation(g *openapi.Generator, comps *openapi.Components) (
 
 // hasParameter reports whether ps has a parameter with p's name and location
 // (header names compare without case).
+// authParameter is parameter p of auth description d as the operation
+// documents it. The auths are alternatives (the security list is an OR), so
+// a parameter one of them requires is required by the operation only when
+// every alternative requires it: the CSRF header of a session-authenticated
+// POST is optional on an operation that also takes a bearer token (a client
+// using the token never sends it), and its description says which scheme
+// needs it.
+func (ep *endpoint) authParameter(d security.Description, p *openapi.Parameter) *openapi.Parameter {
+	if !p.Required {
+		return p
+	}
+	var needs []string
+	for _, o := range ep.authDescs {
+		if o.Requirement == nil {
+			continue
+		}
+		required := false
+		for _, q := range o.Parameters {
+			if q.Required && q.In == p.In && (q.Name == p.Name || p.In == "header" && strings.EqualFold(q.Name, p.Name)) {
+				required = true
+			}
+		}
+		if !required {
+			cp := *p
+			cp.Required = false
+			for name := range d.Requirement {
+				needs = append(needs, name)
+			}
+			slices.Sort(needs)
+			cp.Description = strings.TrimSpace(cp.Description + " Required with " + strings.Join(needs, " + ") + "; not sent with the operation's other security schemes.")
+			return &cp
+		}
+	}
+	return p
+}
+
 func hasParameter(ps []*openapi.Parameter, p *openapi.Parameter) bool {
 	for _, q := range ps {
 		if q.In == p.In && (q.Name == p.Name || p.In == "header" && strings.EqualFold(q.Name, p.Name)) {

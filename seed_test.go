@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/dmr-go/dmr"
@@ -210,6 +211,34 @@ func TestAuthParameters(t *testing.T) {
 		}
 		if want == "" && len(names) != 0 || want != "" && !slices.Equal(names, []string{want}) {
 			t.Errorf("%s parameters %q, want %q", method, names, want)
+		}
+	}
+}
+
+// TestAuthParameterAlternatives: the auths of an operation are alternatives,
+// so the CSRF header the session asks for stays required when every auth
+// asks for it and becomes optional, saying which scheme needs it, when a
+// token auth (which never sends it) is another alternative.
+func TestAuthParameterAlternatives(t *testing.T) {
+	api := dmr.New(dmr.Config{Prefix: "/api"})
+	token := headerAuth{scheme: "token", header: "X-Token", token: "t", user: "u"}
+	only := api.Controller(dmr.ControllerConfig{Name: "Only", Path: "/only/", Auth: []security.Auth{csrfHeaderAuth{}}})
+	dmr.Post(only, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) { s := ""; return &s, nil })
+	either := api.Controller(dmr.ControllerConfig{Name: "Either", Path: "/either/", Auth: []security.Auth{csrfHeaderAuth{}, token}})
+	dmr.Post(either, dmr.Operation{}, func(ctx context.Context, _ *struct{}) (*string, error) { s := ""; return &s, nil })
+	doc := mustDocs(t, api)
+	for path, required := range map[string]bool{"/api/only/": true, "/api/either/": false} {
+		ps, _ := dig(doc, "paths", path, "post", "parameters").([]any)
+		if len(ps) != 1 {
+			t.Fatalf("%s parameters %v, want the CSRF header", path, ps)
+		}
+		p := ps[0].(map[string]any)
+		desc, _ := p["description"].(string)
+		if p["name"] != "X-CSRFToken" || (p["required"] == true) != required {
+			t.Errorf("%s: %v, want X-CSRFToken required=%v", path, p, required)
+		}
+		if !required && !strings.Contains(desc, "Required with csrf + django_session") {
+			t.Errorf("%s: description %q does not say which scheme needs it", path, desc)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/dmr-go/dmr/interop/clients/gen/oapiclient"
 	"github.com/dmr-go/dmr/interop/clients/gen/ogenclient"
+	"github.com/ogen-go/ogen/ogenerrors"
 )
 
 // server returns the example server's URL (set by run.sh) and an HTTP
@@ -42,17 +43,40 @@ func cookie(jar http.CookieJar, base, name string) string {
 }
 
 // jarSecurity gives ogen's client the session and CSRF cookies from the jar
-// (the document's apiKey schemes).
+// (the document's apiKey schemes), or, when bearer is set, that SimpleJWT
+// access token (the jwt scheme). The schemes it has nothing for are skipped.
 type jarSecurity struct {
-	jar  http.CookieJar
-	base string
+	jar    http.CookieJar
+	base   string
+	bearer string
+}
+
+func (s jarSecurity) Jwt(context.Context, ogenclient.OperationName) (ogenclient.Jwt, error) {
+	if s.bearer == "" {
+		return ogenclient.Jwt{}, ogenerrors.ErrSkipClientSecurity
+	}
+	return ogenclient.Jwt{Token: s.bearer}, nil
+}
+
+func (jarSecurity) DrfToken(context.Context, ogenclient.OperationName) (ogenclient.DrfToken, error) {
+	return ogenclient.DrfToken{}, ogenerrors.ErrSkipClientSecurity
+}
+
+func (jarSecurity) APIKey(context.Context, ogenclient.OperationName) (ogenclient.APIKey, error) {
+	return ogenclient.APIKey{}, ogenerrors.ErrSkipClientSecurity
 }
 
 func (s jarSecurity) Csrf(context.Context, ogenclient.OperationName) (ogenclient.Csrf, error) {
+	if s.bearer != "" {
+		return ogenclient.Csrf{}, ogenerrors.ErrSkipClientSecurity
+	}
 	return ogenclient.Csrf{APIKey: cookie(s.jar, s.base, "csrftoken")}, nil
 }
 
 func (s jarSecurity) DjangoSession(context.Context, ogenclient.OperationName) (ogenclient.DjangoSession, error) {
+	if s.bearer != "" {
+		return ogenclient.DjangoSession{}, ogenerrors.ErrSkipClientSecurity
+	}
 	return ogenclient.DjangoSession{APIKey: cookie(s.jar, s.base, "sessionid")}, nil
 }
 
@@ -60,7 +84,7 @@ func (s jarSecurity) DjangoSession(context.Context, ogenclient.OperationName) (o
 func TestOgenFlow(t *testing.T) {
 	base, hc, jar := server(t)
 	ctx := context.Background()
-	c, err := ogenclient.NewClient(base, jarSecurity{jar, base}, ogenclient.WithClient(hc))
+	c, err := ogenclient.NewClient(base, jarSecurity{jar: jar, base: base}, ogenclient.WithClient(hc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +108,7 @@ func TestOgenFlow(t *testing.T) {
 	}
 	text := fmt.Sprintf("ogen note %d", time.Now().UnixNano())
 	created, err := c.PostNotescontrollerApiNotes(ctx, &ogenclient.NewNote{Text: text},
-		ogenclient.PostNotescontrollerApiNotesParams{XCSRFToken: tok.Response.Csrftoken})
+		ogenclient.PostNotescontrollerApiNotesParams{XCSRFToken: ogenclient.NewOptString(tok.Response.Csrftoken)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +118,7 @@ func TestOgenFlow(t *testing.T) {
 	}
 	// Without the token, CSRF refuses the request with 403.
 	refused, err := c.PostNotescontrollerApiNotes(ctx, &ogenclient.NewNote{Text: text},
-		ogenclient.PostNotescontrollerApiNotesParams{XCSRFToken: "wrong"})
+		ogenclient.PostNotescontrollerApiNotesParams{XCSRFToken: ogenclient.NewOptString("wrong")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +133,40 @@ func TestOgenFlow(t *testing.T) {
 	if !ok || !hasNote(*notes, note.ID, text, func(n ogenclient.Note) (int, string) { return n.ID, n.Text }) {
 		t.Fatalf("GET /api/notes/ answered %T %+v, want note %d", list, list, note.ID)
 	}
+
+	// A SimpleJWT pair from POST /api/token/; a client with no cookies and
+	// the access token writes and lists notes with no CSRF header.
+	obtained, err := c.PostTokenobtainpaircontrollerApiToken(ctx, &ogenclient.TokenObtainPayload{Username: "test_user", Password: "password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, ok := obtained.(*ogenclient.TokenPair)
+	if !ok || pair.Access == "" || pair.Refresh == "" {
+		t.Fatalf("POST /api/token/ answered %T %+v", obtained, obtained)
+	}
+	_, bare, _ := server(t)
+	jc, err := ogenclient.NewClient(base, jarSecurity{bearer: pair.Access}, ogenclient.WithClient(bare))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwtText := text + " (JWT)"
+	created, err = jc.PostNotescontrollerApiNotes(ctx, &ogenclient.NewNote{Text: jwtText}, ogenclient.PostNotescontrollerApiNotesParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jn, ok := created.(*ogenclient.Note); !ok || jn.Text != jwtText {
+		t.Fatalf("POST /api/notes/ with the access token answered %T %+v", created, created)
+	}
+	list, err = jc.GetNotescontrollerApiNotes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes, ok := list.(*ogenclient.GetNotescontrollerApiNotesOKApplicationJSON); !ok || !hasNote(*notes, note.ID, text, func(n ogenclient.Note) (int, string) { return n.ID, n.Text }) {
+		t.Fatalf("GET /api/notes/ with the access token answered %T %+v", list, list)
+	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func hasNote[N any](list []N, id int, text string, get func(N) (int, string)) bool {
 	for _, n := range list {
@@ -145,7 +202,7 @@ func TestOapiCodegenFlow(t *testing.T) {
 	}
 	text := fmt.Sprintf("oapi-codegen note %d", time.Now().UnixNano())
 	created, err := c.PostNotescontrollerApiNotesWithResponse(ctx,
-		&oapiclient.PostNotescontrollerApiNotesParams{XCSRFToken: cr.JSON200.Csrftoken}, oapiclient.NewNote{Text: text})
+		&oapiclient.PostNotescontrollerApiNotesParams{XCSRFToken: &cr.JSON200.Csrftoken}, oapiclient.NewNote{Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +210,7 @@ func TestOapiCodegenFlow(t *testing.T) {
 		t.Fatalf("POST /api/notes/ answered %d %s", created.StatusCode(), created.Body)
 	}
 	refused, err := c.PostNotescontrollerApiNotesWithResponse(ctx,
-		&oapiclient.PostNotescontrollerApiNotesParams{XCSRFToken: "wrong"}, oapiclient.NewNote{Text: text})
+		&oapiclient.PostNotescontrollerApiNotesParams{XCSRFToken: ptr("wrong")}, oapiclient.NewNote{Text: text})
 	if err != nil {
 		t.Fatal(err)
 	}

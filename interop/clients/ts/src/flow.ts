@@ -2,8 +2,10 @@
 // the API's origin runs it: log in, GET /api/csrf/, read the csrftoken cookie
 // from document.cookie and send it as the X-CSRFToken header parameter the
 // document declares on unsafe session-authenticated operations, POST a note,
-// list the notes. It also checks two error answers (401 before the login,
-// 403 without the header) against the document's error model. The types come
+// list the notes, log out; then take a SimpleJWT pair from POST /api/token/ and
+// write and list notes with the access token alone. It also checks error
+// answers (401 before the login, 403 without the header) against the
+// document's error model. The types come
 // from gen/api.ts (openapi-typescript, written by run.sh); tsc --strict checks
 // this file against them before esbuild bundles it. driver.mjs serves the
 // bundle and reads window.__result.
@@ -90,10 +92,9 @@ async function flow(text: string): Promise<void> {
   step("csrftoken cookie read from document.cookie");
 
   {
-    // The X-CSRFToken header is a required parameter in the generated types:
-    // leaving it out does not compile (the directive below fails tsc if the
-    // types ever stop requiring it), and the server refuses it with 403.
-    // @ts-expect-error params.header["X-CSRFToken"] is required
+    // POST /api/notes/ also takes tokens and API keys, which need no CSRF
+    // header, so the document makes the header optional there (saying the
+    // session needs it); the server still refuses a session POST without it.
     const { data, error, response } = await client.POST("/api/notes/", { body: { text } });
     check(response.status === 403 && data === undefined, `POST /api/notes/ without X-CSRFToken: status ${response.status}, want 403`);
     const typed: ErrorModel | undefined = error;
@@ -118,6 +119,53 @@ async function flow(text: string): Promise<void> {
     const found = data.find((n) => n.id === created.id);
     check(found !== undefined && found.text === text, `GET /api/notes/: note ${created.id} ${JSON.stringify(text)} not in ${JSON.stringify(data)}`);
     step(`GET /api/notes/: 200, note ${created.id} listed among ${data.length}`);
+  }
+
+  // Session-only unsafe operations require the header in the generated types:
+  // leaving it out does not compile (the directive fails tsc if the types ever
+  // stop requiring it), and the server refuses it with 403.
+  {
+    // @ts-expect-error params.header["X-CSRFToken"] is required
+    const { error, response } = await client.POST("/api/auth/logout/", {});
+    check(response.status === 403, `POST /api/auth/logout/ without X-CSRFToken: status ${response.status}, want 403`);
+    checkErrorModel("POST /api/auth/logout/ without X-CSRFToken", error, "CSRF Failed: CSRF token missing");
+    step(`POST /api/auth/logout/ without X-CSRFToken: 403 ${error?.detail[0]?.msg}`);
+  }
+  {
+    const { error, response } = await client.POST("/api/auth/logout/", { params: { header: { "X-CSRFToken": token } } });
+    check(response.status < 300, `POST /api/auth/logout/: status ${response.status} ${JSON.stringify(error)}`);
+    step(`POST /api/auth/logout/: ${response.status}`);
+  }
+
+  // A SimpleJWT pair from POST /api/token/; the access token alone (the
+  // session is gone) lists and writes notes, with no CSRF header.
+  let access: string;
+  {
+    const { data, error, response } = await client.POST("/api/token/", {
+      body: { username: "test_user", password: "password" },
+    });
+    check(response.status === 200 && data !== undefined, `POST /api/token/: status ${response.status} ${JSON.stringify(error)}`);
+    check(data.access !== "" && data.refresh !== "", `POST /api/token/: ${JSON.stringify(data)}`);
+    access = data.access;
+    step("POST /api/token/: 200 with an access and a refresh token");
+  }
+  {
+    const { data, error, response } = await client.GET("/api/notes/");
+    check(response.status === 401, `GET /api/notes/ after the logout: status ${response.status} ${JSON.stringify(data ?? error)}`);
+    step("GET /api/notes/ after the logout: 401");
+  }
+  const bearer = { Authorization: `Bearer ${access}` };
+  {
+    const { data, error, response } = await client.POST("/api/notes/", { body: { text: `${text} (JWT)` }, headers: bearer });
+    check(response.status === 201 && data !== undefined, `POST /api/notes/ with the access token: status ${response.status} ${JSON.stringify(error)}`);
+    step(`POST /api/notes/ with the access token, no X-CSRFToken: 201 note ${data.id}`);
+  }
+  {
+    const { data, error, response } = await client.GET("/api/notes/", { headers: bearer });
+    check(response.status === 200 && data !== undefined, `GET /api/notes/ with the access token: status ${response.status} ${JSON.stringify(error)}`);
+    check(data.some((n) => n.id === created.id) && data.some((n) => n.text === `${text} (JWT)`),
+      `GET /api/notes/ with the access token: ${JSON.stringify(data)}`);
+    step(`GET /api/notes/ with the access token: 200, both notes among ${data.length}`);
   }
 }
 
