@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/internal/redisfail"
 )
 
 // DefaultRedisPrefix starts every key of a [RedisStore].
@@ -119,26 +117,8 @@ func (s *RedisStore) Take(ctx context.Context, key Key, rule Rule) (Decision, er
 }
 
 // markRedis wraps a Redis failure, marking it apierror.ErrUnavailable when
-// it says Redis is down, unreachable, too slow or not ready.
+// it says Redis is down, unreachable, too slow or not ready
+// (internal/redisfail).
 func markRedis(err error) error {
-	err = fmt.Errorf("throttle: redis: %w", err)
-	if apierror.IsUnavailable(err) || redisDown(err) {
-		return apierror.Unavailable(err)
-	}
-	return err
-}
-
-func redisDown(err error) bool {
-	if errors.Is(err, io.EOF) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) {
-		return true
-	}
-	var re redis.Error
-	if errors.As(err, &re) {
-		for _, p := range []string{"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ", "CLUSTERDOWN ", "READONLY "} {
-			if strings.HasPrefix(re.Error(), p) {
-				return true
-			}
-		}
-	}
-	return false
+	return redisfail.Mark(fmt.Errorf("throttle: redis: %w", err))
 }

@@ -1,16 +1,10 @@
 package redisstore
 
 import (
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
-
-	"github.com/dmr-go/dmr/apierror"
 )
 
 func TestBreaker(t *testing.T) {
@@ -74,26 +68,6 @@ func TestBreakerOverflow(t *testing.T) {
 	b.succeeded(dirty, true)
 	if ok, probe, _, _ := b.allow(); !ok || probe {
 		t.Fatal("closed after clearing everything")
-	}
-}
-
-func TestMarkRedis(t *testing.T) {
-	for _, tc := range []struct {
-		err  error
-		want bool
-	}{
-		{redis.Nil, false},
-		{io.EOF, true},
-		{redis.ErrClosed, true},
-		{fmt.Errorf("get: %w", redis.ErrPoolTimeout), true},
-		{errors.New("plain"), false},
-	} {
-		if got := errors.Is(markRedis(tc.err), apierror.ErrUnavailable); got != tc.want {
-			t.Errorf("markRedis(%v) unavailable = %v, want %v", tc.err, got, tc.want)
-		}
-	}
-	if markRedis(nil) != nil {
-		t.Fatal("nil")
 	}
 }
 

@@ -2,49 +2,18 @@ package redisstore
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/internal/redisfail"
 )
 
 // markRedis marks err apierror.ErrUnavailable when it says Redis is down,
-// unreachable, too slow or not ready: the generic infrastructure failures
-// (apierror.IsUnavailable: refused connections, I/O timeouts, deadlines),
-// plus what only go-redis says: a connection closed by the server (io.EOF),
-// a closed client, a pool wait that timed out, and the server's LOADING,
-// BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN and READONLY replies. Other
-// errors (redis.Nil, a script error) are returned unchanged.
-func markRedis(err error) error {
-	if err == nil || errors.Is(err, redis.Nil) {
-		return err
-	}
-	if apierror.IsUnavailable(err) || redisDown(err) {
-		return apierror.Unavailable(err)
-	}
-	return err
-}
-
-func redisDown(err error) bool {
-	if errors.Is(err, io.EOF) || errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) {
-		return true
-	}
-	var re redis.Error
-	if errors.As(err, &re) {
-		for _, p := range []string{"LOADING ", "BUSY ", "MASTERDOWN ", "TRYAGAIN ", "CLUSTERDOWN ", "READONLY "} {
-			if strings.HasPrefix(re.Error(), p) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// unreachable, too slow or not ready (internal/redisfail); other errors
+// (redis.Nil, a script error) are returned unchanged.
+func markRedis(err error) error { return redisfail.Mark(err) }
 
 // DefaultCacheCooldown is CachedDB's default Options.CacheCooldown.
 const DefaultCacheCooldown = time.Second
