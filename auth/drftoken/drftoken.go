@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -186,27 +185,11 @@ func (s *Store) one(ctx context.Context, query string, arg any) (*Token, error) 
 
 // userID turns a scanned user_id into Django's str(pk).
 func (s *Store) userID(v any) (string, error) {
-	var str string
-	switch x := v.(type) {
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	case string:
-		str = x
-	case []byte:
-		str = string(x)
-	case [16]byte:
-		return userdb.UUID(x).String(), nil
-	default:
-		str = fmt.Sprint(x)
+	id, err := s.users.PKString(v)
+	if err != nil {
+		return "", fmt.Errorf("drftoken: %s.user_id: %w", Table, err)
 	}
-	if s.info.PK == userdb.PKUUID {
-		u, ok := userdb.ParseUUID(str)
-		if !ok {
-			return "", fmt.Errorf("drftoken: %s.user_id holds %q, which is not a UUID", Table, str)
-		}
-		return u.String(), nil
-	}
-	return str, nil
+	return id, nil
 }
 
 // Create returns user userID's token, making one when the user has none:

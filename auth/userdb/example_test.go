@@ -80,3 +80,25 @@ func ExampleOpen() {
 	// accounts_customuser uuid accounts_customuser_groups customuser_id accounts.view_customuser [display_name]
 	// 0b7c5a53-93e4-4f0c-9d6e-6a1f3b2c4d5e ann@example.com Ann <nil>
 }
+
+// PKArg turns Django's str(pk) into what a query on the key (or a foreign
+// key to it) takes; PKString turns a scanned key back into str(pk).
+func ExampleStore_PKString() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "userdb-example")
+	defer os.RemoveAll(dir)
+	db, err := sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), sqldb.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	users, err := userdb.New(db) // auth_user: an integer key
+	if err != nil {
+		panic(err)
+	}
+	arg, ok := users.PKArg("42")
+	_, bad := users.PKArg("not a number")
+	id, err := users.PKString(arg)
+	fmt.Printf("%T %v %v %q %v\n", arg, ok, bad, id, err)
+	// Output: int64 true false "42" <nil>
+}

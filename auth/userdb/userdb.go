@@ -205,6 +205,12 @@ func (s *Store) pkArg(id string) (any, bool) {
 // itself. ok is false for an id that does not fit the key (no user has it).
 func (s *Store) PKArg(id string) (arg any, ok bool) { return s.pkArg(id) }
 
+// PKString turns a scanned value of the primary key (or of a foreign key to
+// it, such as authtoken_token.user_id) into Django's str(pk): the integer in
+// decimal, a UUID in its hyphenated form whatever form the column stores, a
+// string as it is. It is PKArg's converse.
+func (s *Store) PKString(v any) (string, error) { return s.pkString(v) }
+
 // pkString turns a scanned key into Django's str(pk).
 func (s *Store) pkString(v any) (string, error) {
 	var str string
