@@ -77,3 +77,11 @@ func ExamplePermissionRequired() {
 	fmt.Println(doc.Paths["/api/edit/"].Get.Responses["403"].Description)
 	// Output: Raised when permission check failed (requires staff status and the permission notes.change_note)
 }
+
+// Requires is the end of the documented 403 of an auth with checks.
+func ExampleRequires() {
+	fmt.Println(sessionauth.PermissionDescription + sessionauth.Requires([]sessionauth.Check{
+		sessionauth.StaffOnly(), sessionauth.PermissionRequired("notes.change_note"),
+	}))
+	// Output: Raised when permission check failed (requires staff status and the permission notes.change_note)
+}

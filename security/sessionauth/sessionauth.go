@@ -276,9 +276,15 @@ func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 }
 
 // requires is what the checks require, for the 403's description.
-func (a *Auth) requires() string {
+func (a *Auth) requires() string { return Requires(a.checks) }
+
+// Requires completes the description of the 403 that checks can answer
+// with what they require: " (requires staff status and the permission
+// notes.add_note)", or "" when none says. Other auths that take Checks
+// (tokens, JWT) document their 403 with it.
+func Requires(checks []Check) string {
 	var parts []string
-	for _, c := range a.checks {
+	for _, c := range checks {
 		if c.Requires != "" {
 			parts = append(parts, c.Requires)
 		}

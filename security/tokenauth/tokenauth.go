@@ -229,19 +229,6 @@ func copyUser(u auth.User) *auth.User {
 	return &u
 }
 
-// requires is what the checks require, for the 403's description.
-func (a *Auth) requires() string {
-	var parts []string
-	for _, c := range a.checks {
-		if c.Requires != "" {
-			parts = append(parts, c.Requires)
-		}
-	}
-	if len(parts) == 0 {
-		return ""
-	}
-	return " (requires " + strings.Join(parts, " and ") + ")"
-}
 
 // Describe implements security.Auth: an apiKey scheme in the Authorization
 // header (DRF's "Token" is not a registered HTTP authentication scheme, so
@@ -256,7 +243,7 @@ func (a *Auth) Describe(security.Operation) security.Description {
 		Responses:   []security.Response{security.NotAuthenticatedResponse(), security.UnavailableResponse()},
 	}
 	if len(a.checks) > 0 {
-		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: sessionauth.PermissionDescription + a.requires()})
+		d.Responses = append(d.Responses, security.Response{Status: http.StatusForbidden, Description: sessionauth.PermissionDescription + sessionauth.Requires(a.checks)})
 	}
 	return d
 }
