@@ -229,7 +229,6 @@ func copyUser(u auth.User) *auth.User {
 	return &u
 }
 
-
 // Describe implements security.Auth: an apiKey scheme in the Authorization
 // header (DRF's "Token" is not a registered HTTP authentication scheme, so
 // an OpenAPI "http" scheme cannot name it), the 401 and 503, and with
