@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// TestPrismProxy sends the flow and the error cases through
+// TestPrismProxy sends the flows (session, then SimpleJWT) and the error cases through
 // Prism's validating proxy (prism proxy --errors, started by run.sh in front
 // of the example): every request and answer must match the document, so no
 // answer may carry Prism's sl-violations header, and each must be the
@@ -94,6 +94,27 @@ func TestPrismProxy(t *testing.T) {
 	do("POST", "/api/notes/", `{"text":"x"}`, map[string]string{"X-CSRFToken": "wrong"}, 403)
 	do("GET", "/api/staff/", "", nil, 403)
 	do("GET", "/api/notes/", "", map[string]string{"Accept": "text/html"}, 406)
+
+	// SimpleJWT's endpoints and a bearer token, with no cookies: the pair,
+	// verify (200 {} and 401), a note written and listed with the access
+	// token, refresh, a wrong token (401 with the challenges).
+	cookies = ""
+	do("POST", "/api/token/", `{"username":"test_user","password":"wrong"}`, nil, 401)
+	var pair struct{ Access, Refresh string }
+	if err := json.Unmarshal(do("POST", "/api/token/", `{"username":"test_user","password":"password"}`, nil, 200), &pair); err != nil || pair.Access == "" {
+		t.Fatalf("POST /api/token/: %v %+v", err, pair)
+	}
+	if b := do("POST", "/api/token/verify/", `{"token":"`+pair.Access+`"}`, nil, 200); string(b) != "{}" {
+		t.Errorf("verify answered %s, want {}", b)
+	}
+	do("POST", "/api/token/verify/", `{"token":"x.y.z"}`, nil, 401)
+	bearer := map[string]string{"Authorization": "Bearer " + pair.Access}
+	do("POST", "/api/notes/", `{"text":"through Prism with a JWT"}`, bearer, 201)
+	if list := do("GET", "/api/notes/", "", bearer, 200); !strings.Contains(string(list), "through Prism with a JWT") {
+		t.Errorf("the JWT note is not listed: %s", list)
+	}
+	do("POST", "/api/token/refresh/", `{"refresh":"`+pair.Refresh+`"}`, nil, 200)
+	do("GET", "/api/apicontroller/", "", map[string]string{"Authorization": "Bearer " + pair.Refresh}, 401)
 }
 
 // splitCookies splits a Set-Cookie value that Prism's proxy joined with
