@@ -143,10 +143,11 @@ func (a *authFeed) reset() {
 // CacheTargets are the tables whose triggers feed the caches: django_session,
 // the configured user model's table and, for a model with
 // PermissionsMixin, its groups and user_permissions tables and Django's
-// auth_group_permissions, auth_permission and auth_group.
+// auth_group_permissions, auth_permission and auth_group, those of them
+// that exist (Django's migrate creates them; dmr's does not).
 func (e *Env) CacheTargets() changefeed.Targets {
 	m := e.UserModel
-	t := changefeed.Targets{SessionTable: "django_session", UserTable: m.Table, UserPK: m.PKColumn}
+	t := changefeed.Targets{SessionTable: "django_session", UserTable: m.Table, UserPK: m.PKColumn, SkipMissingPermTables: true}
 	if m.HasPermissions {
 		t.UserGroupsTable, t.UserGroupsColumn = m.GroupsTable, m.GroupsColumn
 		t.UserPermsTable, t.UserPermsColumn = m.UserPermissionsTable, m.UserPermissionsColumn
@@ -222,13 +223,6 @@ func (c *cli) withTriggers(ctx context.Context, cmd string, do func(context.Cont
 	if err := do(ctx, env.SQL, t); err != nil {
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
-	fmt.Fprintf(c.inv.Stdout, "%s (%s: django_session, %s%s).\n", done, env.SQL.Dialect, t.UserTable, permsNote(t))
+	fmt.Fprintf(c.inv.Stdout, "%s (%s).\n", done, env.SQL.Dialect)
 	return nil
-}
-
-func permsNote(t changefeed.Targets) string {
-	if t.UserGroupsTable == "" {
-		return ""
-	}
-	return ", " + t.UserGroupsTable + ", " + t.UserPermsTable + ", auth_group_permissions, auth_permission, auth_group"
 }

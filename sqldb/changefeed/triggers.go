@@ -40,6 +40,35 @@ type Targets struct {
 	// AllPermsTables change everyone's permissions (auth_group_permissions,
 	// auth_permission, auth_group): a change reports (AllPerms, "").
 	AllPermsTables []string
+	// SkipMissingPermTables makes Install, Remove and Check skip the
+	// permission tables (UserGroupsTable, UserPermsTable, AllPermsTables)
+	// that do not exist: a database that only dmr migrated has none until
+	// Django's migrate creates them, and Check then reports their triggers
+	// missing. The session and user tables must always exist.
+	SkipMissingPermTables bool
+}
+
+// present returns the targets whose tables exist (with
+// SkipMissingPermTables), else all of them.
+func (t Targets) present(ctx context.Context, db *sqldb.DB) ([]target, error) {
+	all := t.list()
+	if !t.SkipMissingPermTables {
+		return all, nil
+	}
+	var out []target
+	for _, tg := range all {
+		if tg.kind == UserPerms || tg.kind == AllPerms {
+			ok, err := tableExists(ctx, db, tg.table)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, tg)
+	}
+	return out, nil
 }
 
 // target is one table and what a change to it reports.
@@ -229,7 +258,10 @@ func Install(ctx context.Context, db *sqldb.DB, t Targets) error {
 	if err := t.validate(); err != nil {
 		return err
 	}
-	targets := t.list()
+	targets, err := t.present(ctx, db)
+	if err != nil {
+		return fmt.Errorf("changefeed: install: %w", err)
+	}
 	for _, tg := range targets {
 		ok, err := tableExists(ctx, db, tg.table)
 		if err != nil {
@@ -318,9 +350,18 @@ type MissingError struct {
 	// Missing names each missing object: "trigger dmr_cache_x on x",
 	// "function dmr_cache_notify()", "table dmr_cache_changelog".
 	Missing []string
+	// All is true when nothing Install creates was found.
+	All bool
 }
 
+// Error names the missing objects, the first three when there are more.
 func (e *MissingError) Error() string {
+	if e.All {
+		return fmt.Sprintf("the cache invalidation triggers are not installed (%d objects missing)", len(e.Missing))
+	}
+	if len(e.Missing) > 3 {
+		return fmt.Sprintf("missing cache invalidation objects: %s and %d more", strings.Join(e.Missing[:3], ", "), len(e.Missing)-3)
+	}
 	return "missing cache invalidation objects: " + strings.Join(e.Missing, ", ")
 }
 
@@ -333,7 +374,12 @@ func Check(ctx context.Context, db *sqldb.DB, t Targets) error {
 	if err := t.validate(); err != nil {
 		return err
 	}
+	targets, err := t.present(ctx, db)
+	if err != nil {
+		return fmt.Errorf("changefeed: check: %w", err)
+	}
 	var missing []string
+	total := 1
 	if db.Dialect == sqldb.Postgres {
 		var n int
 		if err := db.Read.QueryRowContext(ctx, "SELECT count(*) FROM pg_proc WHERE proname = $1 AND pronamespace = to_regnamespace(current_schema())", NotifyFunction).Scan(&n); err != nil {
@@ -351,12 +397,13 @@ func Check(ctx context.Context, db *sqldb.DB, t Targets) error {
 			missing = append(missing, "table "+ChangelogTable)
 		}
 	}
-	for _, tg := range t.list() {
+	for _, tg := range targets {
 		have, err := triggersOn(ctx, db, tg.table)
 		if err != nil {
 			return fmt.Errorf("changefeed: check: %w", err)
 		}
 		for _, name := range triggerNames(db.Dialect, tg) {
+			total++
 			if !have[name] {
 				missing = append(missing, "trigger "+name+" on "+tg.table)
 			}
@@ -364,7 +411,7 @@ func Check(ctx context.Context, db *sqldb.DB, t Targets) error {
 	}
 	if len(missing) > 0 {
 		sort.Strings(missing)
-		return &MissingError{Missing: missing}
+		return &MissingError{Missing: missing, All: len(missing) == total}
 	}
 	return nil
 }
