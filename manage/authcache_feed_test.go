@@ -232,3 +232,13 @@ func eventually(t *testing.T, limit time.Duration, cond func() bool, start time.
 	}
 	return time.Since(start)
 }
+
+// --help lists the auth cache variables and the trigger commands.
+func TestAuthCacheHelp(t *testing.T) {
+	help := runApp(t, whoami(), nil, "", "--help").stdout
+	for _, want := range []string{manage.EnvAuthCache, manage.EnvAuthCachePoll, "installtriggers", "removetriggers"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("--help does not list %s", want)
+		}
+	}
+}
