@@ -168,6 +168,8 @@ func (e *Env) StartAuthCacheFeed(ctx context.Context) error {
 	if e.offline {
 		return errors.New("manage: StartAuthCacheFeed: the environment is offline")
 	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
 	targets := e.CacheTargets()
 	if err := changefeed.Check(ctx, e.SQL, targets); err != nil {
 		var missing *changefeed.MissingError

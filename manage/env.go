@@ -80,13 +80,14 @@ type Env struct {
 	// limits' ThrottleRedis), else nil.
 	Redis *redis.Client
 	// Store is the server-side session store; nil with StoreSignedCookies,
-	// where CookieStore is set instead. With a positive auth cache TTL it is a
-	// sessions.LocalCache in front of the configured store.
+	// where CookieStore is set instead. With a positive auth cache TTL (or
+	// DMR_AUTH_CACHE=notify|changelog) it is a sessions.LocalCache in front of
+	// the configured store.
 	Store       sessions.Store
 	CookieStore sessions.CookieStore
 
 	// Users is the auth_user table on SQL (an auth.UserCache in front of it
-	// with a positive auth cache TTL); Auth is Django's auth (authenticate,
+	// with a positive auth cache TTL or DMR_AUTH_CACHE=notify|changelog); Auth is Django's auth (authenticate,
 	// login, logout, the current user) on it.
 	Users auth.UserStore
 	Auth  *auth.Auth
