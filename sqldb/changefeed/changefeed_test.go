@@ -363,3 +363,37 @@ func TestPollPrunes(t *testing.T) {
 		t.Fatal("not live")
 	}
 }
+
+// MySQL hands out auto-increment ids at insert time, not at commit: a
+// transaction that took an id earlier can commit after a later one. The
+// poller must not skip its row.
+func TestPollLateCommit(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, "mysql")
+	rec := newRecorder()
+	start(t, d, rec.options())
+	early, err := d.db.Write.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer early.Rollback()
+	if _, err := early.ExecContext(ctx, "UPDATE django_session SET session_data = 'e' WHERE session_key = 'k1'"); err != nil {
+		t.Fatal(err)
+	}
+	// A later transaction commits first, and is delivered.
+	if _, err := d.db.Write.ExecContext(ctx, "UPDATE django_session SET session_data = 'l' WHERE session_key = 'k2'"); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, changefeed.Event{Kind: changefeed.Session, Key: "k2"}, 2*time.Second)
+	time.Sleep(200 * time.Millisecond) // several polls past the hole
+	select {
+	case e := <-rec.ch:
+		t.Fatalf("event %v delivered before the early transaction committed", e)
+	default:
+	}
+	if err := early.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	took := rec.wait(t, changefeed.Event{Kind: changefeed.Session, Key: "k1"}, 2*time.Second)
+	t.Logf("the early transaction's change, committed late, delivered %v after its commit", took)
+}
