@@ -112,3 +112,56 @@ func BenchmarkUserCacheHit(b *testing.B) {
 		})
 	}
 }
+
+// racingPerms runs during() inside each load, as an event arriving while a
+// load is in flight.
+type racingPerms struct {
+	countingPerms
+	during func()
+}
+
+func (p *racingPerms) UserPermissions(ctx context.Context, id string) (PermissionSet, error) {
+	s, err := p.countingPerms.UserPermissions(ctx, id)
+	if p.during != nil {
+		p.during()
+	}
+	return s, err
+}
+
+// An eviction that arrives while a permission load is in flight wins: the
+// load's (old) set is not stored.
+func TestUserCachePermsEventDuringLoad(t *testing.T) {
+	ctx := context.Background()
+	for _, name := range []string{"user's permissions", "all permissions", "flush"} {
+		t.Run(name, func(t *testing.T) {
+			c, err := NewUserCache(&MemoryUsers{}, UserCacheOptions{TTL: time.Hour, Live: func() bool { return true }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := &racingPerms{}
+			perms := c.CachePermissions(src)
+			src.during = func() {
+				switch name {
+				case "user's permissions":
+					c.InvalidatePermissions("1")
+				case "all permissions":
+					c.InvalidateAllPermissions()
+				case "flush":
+					c.Flush()
+				}
+			}
+			if _, err := perms.UserPermissions(ctx, "1"); err != nil {
+				t.Fatal(err)
+			}
+			src.during = nil
+			for range 2 {
+				if _, err := perms.UserPermissions(ctx, "1"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := src.user.Load(); n != 2 {
+				t.Fatalf("%d loads, want 2: the raced load was stored, or the next one was not", n)
+			}
+		})
+	}
+}
