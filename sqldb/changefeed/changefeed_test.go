@@ -397,3 +397,25 @@ func TestPollLateCommit(t *testing.T) {
 	took := rec.wait(t, changefeed.Event{Kind: changefeed.Session, Key: "k1"}, 2*time.Second)
 	t.Logf("the early transaction's change, committed late, delivered %v after its commit", took)
 }
+
+// A silent LISTEN connection is pinged every Heartbeat; the wait timing out
+// leaves the connection usable, so the feed stays live and delivers.
+func TestListenHeartbeat(t *testing.T) {
+	ctx := context.Background()
+	d := open(t, "postgres")
+	rec := newRecorder()
+	opts := rec.options()
+	opts.Heartbeat = 20 * time.Millisecond
+	f := start(t, d, opts)
+	time.Sleep(300 * time.Millisecond) // about fifteen heartbeats
+	if !f.Live() || f.Resets() != 0 {
+		t.Fatalf("after heartbeats: Live %v, Resets %d", f.Live(), f.Resets())
+	}
+	if _, err := d.db.Write.ExecContext(ctx, "DELETE FROM django_session WHERE session_key = 'k1'"); err != nil {
+		t.Fatal(err)
+	}
+	rec.wait(t, changefeed.Event{Kind: changefeed.Session, Key: "k1"}, 2*time.Second)
+	if f.Resets() != 0 {
+		t.Fatalf("Resets %d", f.Resets())
+	}
+}
