@@ -94,20 +94,16 @@ func (c Config) validateAuthCache(dialect sqldb.Dialect) error {
 	return nil
 }
 
-// authFeed connects the changefeed to the env's caches. Until the feed
-// starts (and for commands that never start it) Live is false: the caches
-// are bypassed.
+// authFeed connects the changefeed to the env's caches: their Live is
+// live.Load, one atomic load of the flag the feed keeps (Options.LiveFlag).
+// Until the feed starts (and for commands that never start it) it is
+// false: the caches are bypassed.
 type authFeed struct {
 	f        atomic.Pointer[changefeed.Feed]
+	live     atomic.Bool          // the feed's LiveFlag
 	sessions *sessions.LocalCache // nil with sessions outside the database
 	users    *auth.UserCache
 	userKey  func(string) string // the trigger's key as str(pk)
-}
-
-// Live is the caches' Options.Live.
-func (a *authFeed) Live() bool {
-	f := a.f.Load()
-	return f != nil && f.Live()
 }
 
 func (a *authFeed) event(ev changefeed.Event) {
@@ -179,7 +175,7 @@ func (e *Env) StartAuthCacheFeed(ctx context.Context) error {
 		}
 		return fmt.Errorf("%s=%s: %w", EnvAuthCache, e.Config.AuthCache, err)
 	}
-	opts := changefeed.Options{OnEvent: a.event, OnReset: a.reset, Logger: e.Logger, Interval: e.Config.AuthCachePoll}
+	opts := changefeed.Options{OnEvent: a.event, OnReset: a.reset, Logger: e.Logger, Interval: e.Config.AuthCachePoll, LiveFlag: &a.live}
 	var (
 		f   *changefeed.Feed
 		err error

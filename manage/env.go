@@ -257,7 +257,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	}
 	if e.authFeed != nil && e.Store != nil && cfg.SessionStore != StoreRedis {
 		// Sessions in the database: the feed evicts them.
-		lc, err := sessions.NewLocalCache(e.Store, sessions.LocalCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.Live})
+		lc, err := sessions.NewLocalCache(e.Store, sessions.LocalCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.live.Load})
 		if err != nil {
 			return nil, err
 		}

@@ -70,7 +70,7 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 	}
 	if e.authFeed != nil {
 		// The feed evicts users and permissions (authcache_feed.go).
-		uc, err := auth.NewUserCache(store, auth.UserCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.Live})
+		uc, err := auth.NewUserCache(store, auth.UserCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.live.Load})
 		if err != nil {
 			return err
 		}

@@ -62,6 +62,11 @@ type Options struct {
 	OnReset func()
 	// Logger reports outages and recoveries; nil means slog.Default().
 	Logger *slog.Logger
+	// LiveFlag, when set, is where the feed keeps the state Live reports,
+	// so that a cache built before the feed starts can read it with one
+	// atomic load (Options.Live: flag.Load); it is false until the feed
+	// starts. Nil means a flag of the feed's own.
+	LiveFlag *atomic.Bool
 
 	// Interval is the change log's poll interval (Poll); zero means
 	// DefaultInterval.
@@ -128,7 +133,7 @@ func (o *Options) setDefaults() error {
 // a LISTEN connection (Listen) or a change-log poller (Poll).
 type Feed struct {
 	opts   Options
-	live   atomic.Bool
+	live   *atomic.Bool
 	resets atomic.Int64
 	events atomic.Int64
 	cancel context.CancelFunc
@@ -137,7 +142,12 @@ type Feed struct {
 }
 
 func newFeed(opts Options) *Feed {
-	return &Feed{opts: opts, done: make(chan struct{})}
+	live := opts.LiveFlag
+	if live == nil {
+		live = new(atomic.Bool)
+	}
+	live.Store(false)
+	return &Feed{opts: opts, live: live, done: make(chan struct{})}
 }
 
 // Live reports whether the feed is delivering changes: false from the
