@@ -26,6 +26,16 @@ type UserCacheOptions struct {
 	MaxEntries int
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
+	// Live, when set, says whether an invalidation feed (package
+	// sqldb/changefeed) is delivering the changes made elsewhere: while it
+	// returns false the cache is bypassed (lookups go to the wrapped store
+	// and what they load is not stored), for users and permissions alike.
+	// The feed evicts through Invalidate, InvalidatePermissions,
+	// InvalidateAllPermissions and Flush, so the staleness bound becomes the
+	// feed's and TTL is only a safety net. Nil means no feed: entries are
+	// trusted for TTL. It is called on every lookup: it should be an atomic
+	// load.
+	Live func() bool
 }
 
 // UserCache is a UserStore that keeps the users UserByID returned in this
@@ -45,6 +55,7 @@ type UserCacheOptions struct {
 // Every call returns its own copy of the user.
 type UserCache struct {
 	next  UserStore
+	live  func() bool
 	cache *ttlcache.Cache[string, User]
 	// perms holds the permission sets of CachePermissions under the same
 	// TTL and bound; the key "" holds AllPermissions (no user has ID "").
@@ -69,6 +80,7 @@ func NewUserCache(next UserStore, opts UserCacheOptions) (*UserCache, error) {
 	}
 	return &UserCache{
 		next:  next,
+		live:  opts.Live,
 		cache: ttlcache.New[string, User](opts.TTL, opts.MaxEntries, opts.Now),
 		perms: ttlcache.New[string, PermissionSet](opts.TTL, opts.MaxEntries, opts.Now),
 	}, nil
@@ -92,6 +104,9 @@ func copyUser(u User) *User {
 // UserByID returns the cached user while fresh, else loads and caches it.
 // Missing users are not cached.
 func (c *UserCache) UserByID(ctx context.Context, id string) (*User, error) {
+	if c.bypass() {
+		return c.next.UserByID(ctx, id)
+	}
 	if u, ok := c.cache.Get(id); ok {
 		return copyUser(u), nil
 	}
@@ -140,6 +155,25 @@ func (c *UserCache) Invalidate(id string) {
 	c.perms.Invalidate(id)
 }
 
+// InvalidatePermissions drops user id's permission set only (its groups or
+// direct permissions changed); a load in flight does not store what it read.
+func (c *UserCache) InvalidatePermissions(id string) { c.perms.Invalidate(id) }
+
+// InvalidateAllPermissions drops every cached permission set: a group's
+// permissions, a group or a permission changed, which may change anyone's.
+func (c *UserCache) InvalidateAllPermissions() { c.perms.Flush() }
+
+// Flush drops every cached user and permission set; no load in flight
+// stores what it read. An invalidation feed calls it when it comes back
+// after an outage.
+func (c *UserCache) Flush() {
+	c.cache.Flush()
+	c.perms.Flush()
+}
+
+// bypass reports whether a feed is configured and down.
+func (c *UserCache) bypass() bool { return c.live != nil && !c.live() }
+
 // CachePermissions returns next behind this cache: a user's permissions are
 // kept as long as and on the same terms as its row (the same TTL, an equal
 // bound on entries, dropped by every write that drops the row and by
@@ -155,6 +189,9 @@ type permCache struct {
 }
 
 func (p *permCache) UserPermissions(ctx context.Context, id string) (PermissionSet, error) {
+	if p.c.bypass() {
+		return p.next.UserPermissions(ctx, id)
+	}
 	if s, ok := p.c.perms.Get(id); ok {
 		return s, nil
 	}
@@ -168,6 +205,9 @@ func (p *permCache) UserPermissions(ctx context.Context, id string) (PermissionS
 }
 
 func (p *permCache) AllPermissions(ctx context.Context) (PermissionSet, error) {
+	if p.c.bypass() {
+		return p.next.AllPermissions(ctx)
+	}
 	if s, ok := p.c.perms.Get(""); ok {
 		return s, nil
 	}

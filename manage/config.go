@@ -113,6 +113,12 @@ type Config struct {
 	// immediately. Nil means the application's default
 	// (Options.AuthCacheTTL); zero disables the caches.
 	AuthCacheTTL *time.Duration
+	// AuthCache is DMR_AUTH_CACHE: how the session and user caches learn of
+	// changes made elsewhere (see AuthCacheMode; empty keeps AuthCacheTTL's
+	// behaviour), and AuthCachePoll DMR_AUTH_CACHE_POLL, the change log's
+	// poll interval (changelog mode; zero means 50ms). See authcache_feed.go.
+	AuthCache     AuthCacheMode
+	AuthCachePoll time.Duration
 	// DjangoVersion is the Django version ("4.2", "5.2"…) whose default
 	// PASSWORD_HASHERS and parameters (PBKDF2 iterations, scrypt
 	// parallelism) new password hashes follow, so that a Django project
@@ -202,6 +208,10 @@ func (c Config) UserModel() userdb.Model {
 //	DMR_CSRF_TRUSTED_ORIGINS  comma-separated, Django's syntax (https://*.example.com)
 //	DMR_AUTH_CACHE_TTL        Go duration (1s, 500ms); 0 disables the session and user caches
 //	                          (default: the application's Options.AuthCacheTTL)
+//	DMR_AUTH_CACHE            ttl (the default) | off | notify (PostgreSQL) | changelog (SQLite, MySQL): with
+//	                          notify and changelog the database's triggers (installtriggers) evict cached
+//	                          sessions and users at once, whoever changed them
+//	DMR_AUTH_CACHE_POLL       the change log's poll interval with changelog (default 50ms)
 //	DMR_DJANGO_VERSION        the Django version sharing the database (3.2 … 6.1, default 5.2): new
 //	                          password hashes use its PASSWORD_HASHERS defaults, so Django does not
 //	                          rewrite them at the next login
@@ -316,6 +326,9 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if err == nil {
 		c.JWT, err = jwtFromEnv(get)
 	}
+	if err == nil {
+		c.AuthCache, c.AuthCachePoll, err = authCacheFromEnv(get)
+	}
 	if err != nil {
 		return Config{}, err
 	}
@@ -405,6 +418,9 @@ func (c Config) Validate() error {
 	}
 	if c.AuthCacheTTL != nil && *c.AuthCacheTTL < 0 {
 		return fmt.Errorf("%s: negative duration %v", EnvAuthCacheTTL, *c.AuthCacheTTL)
+	}
+	if err := c.validateAuthCache(dialect); err != nil {
+		return err
 	}
 	if _, _, err := userdb.ParseModel(c.AuthUserModel); err != nil {
 		return fmt.Errorf("%s: %s", EnvAuthUserModel, strings.TrimPrefix(err.Error(), "userdb: "))

@@ -59,6 +59,16 @@
 // within the TTL; those made through this process take effect immediately.
 // Open logs the TTL at start-up when the cache is on.
 //
+// DMR_AUTH_CACHE chooses how the caches learn of changes made elsewhere:
+// ttl (the default, as above), off, notify (PostgreSQL) or changelog
+// (SQLite, MySQL/MariaDB; DMR_AUTH_CACHE_POLL, default 50ms). With notify
+// and changelog, triggers installed by the installtriggers command (removed
+// by removetriggers; both idempotent) report every change to a session, a
+// user or a user's groups and permissions, and the caches evict it at once
+// (package sqldb/changefeed); the TTL becomes a safety net of FeedSafetyTTL.
+// serve refuses to start, naming the command to run, while the triggers are
+// missing. See docs/operations.md, "Session and user caches".
+//
 // # The secret key
 //
 // Django refuses to start without SECRET_KEY. For the zero-setup SQLite case

@@ -80,13 +80,14 @@ type Env struct {
 	// limits' ThrottleRedis), else nil.
 	Redis *redis.Client
 	// Store is the server-side session store; nil with StoreSignedCookies,
-	// where CookieStore is set instead. With a positive auth cache TTL it is a
-	// sessions.LocalCache in front of the configured store.
+	// where CookieStore is set instead. With a positive auth cache TTL (or
+	// DMR_AUTH_CACHE=notify|changelog) it is a sessions.LocalCache in front of
+	// the configured store.
 	Store       sessions.Store
 	CookieStore sessions.CookieStore
 
 	// Users is the auth_user table on SQL (an auth.UserCache in front of it
-	// with a positive auth cache TTL); Auth is Django's auth (authenticate,
+	// with a positive auth cache TTL or DMR_AUTH_CACHE=notify|changelog); Auth is Django's auth (authenticate,
 	// login, logout, the current user) on it.
 	Users auth.UserStore
 	Auth  *auth.Auth
@@ -127,9 +128,10 @@ type Env struct {
 	// nothing, so handlers may call them unconditionally).
 	Metrics *metrics.Metrics
 
-	offline bool
-	closers []func() error
-	apiKeys apiKeyState // APIKeys (apikeys.go)
+	offline  bool
+	authFeed *authFeed // DMR_AUTH_CACHE=notify or changelog (authcache_feed.go)
+	closers  []func() error
+	apiKeys  apiKeyState // APIKeys (apikeys.go)
 }
 
 // openMode says how much I/O Open may do.
@@ -140,6 +142,10 @@ const (
 	online openMode = iota
 	// offline: no I/O (describing the application: the openapi command).
 	offline
+	// onlineNoFeed: online, but the auth cache feed is not started (the
+	// command runner starts it for serve after AutoMigrate; other commands
+	// run with the caches bypassed).
+	onlineNoFeed
 )
 
 // Open validates cfg, resolves the secret key, opens the database (and Redis
@@ -167,6 +173,9 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		log = slog.Default()
 	}
 	e := &Env{Config: cfg, Logger: log, offline: mode == offline}
+	if cfg.AuthCache.feed() {
+		e.authFeed = &authFeed{}
+	}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -184,7 +193,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	dialect := db.Dialect
 	e.SQL = db
 	e.closers = append(e.closers, db.Close)
-	if mode == online {
+	if mode != offline {
 		if err := db.Ping(ctx); err != nil {
 			return nil, fmt.Errorf("database %s unreachable: %w", dialect, errors.Unwrap(err))
 		}
@@ -221,7 +230,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 		redisDefaults(ropts)
 		e.Redis = redis.NewClient(ropts)
 		e.closers = append(e.closers, e.Redis.Close)
-		if mode == online {
+		if mode != offline {
 			if err := e.Redis.Ping(ctx).Err(); err != nil {
 				return nil, fmt.Errorf("redis at %s unreachable: %w", ropts.Addr, err)
 			}
@@ -246,7 +255,14 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 			return nil, err
 		}
 	}
-	if ttl := e.authCacheTTL(opts); ttl > 0 && e.Store != nil {
+	if e.authFeed != nil && e.Store != nil && cfg.SessionStore != StoreRedis {
+		// Sessions in the database: the feed evicts them.
+		lc, err := sessions.NewLocalCache(e.Store, sessions.LocalCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.live.Load})
+		if err != nil {
+			return nil, err
+		}
+		e.Store, e.authFeed.sessions = lc, lc
+	} else if ttl := e.authCacheTTL(opts); ttl > 0 && e.Store != nil {
 		if e.Store, err = sessions.NewLocalCache(e.Store, sessions.LocalCacheOptions{TTL: ttl}); err != nil {
 			return nil, err
 		}
@@ -289,7 +305,12 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if err := e.openMetrics(); err != nil {
 		return nil, err
 	}
-	if ttl := e.authCacheTTL(opts); ttl > 0 && mode == online {
+	if mode == online {
+		if err := e.StartAuthCacheFeed(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if ttl := e.authCacheTTL(opts); ttl > 0 && mode != offline && e.authFeed == nil {
 		log.Info("session and user cache on: a logout, password change or deactivation made by another process takes effect here within the TTL",
 			"ttl", ttl.String(), "env", EnvAuthCacheTTL)
 	}
@@ -306,6 +327,9 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 // authCacheTTL is the effective cache time to live: the configuration's,
 // else the application's default.
 func (e *Env) authCacheTTL(opts Options) time.Duration {
+	if e.Config.AuthCache == AuthCacheOff {
+		return 0
+	}
 	if e.Config.AuthCacheTTL != nil {
 		return *e.Config.AuthCacheTTL
 	}

@@ -89,9 +89,12 @@ const Commands = `commands:
   createapikey --username U [--name N] [--expires 720h]   make an API key (printed once)
   revokeapikey PREFIX           revoke an API key
   listapikeys                   list API keys (prefix, user, name, dates, status)
+  installtriggers               install the triggers DMR_AUTH_CACHE=notify|changelog needs (idempotent)
+  removetriggers                remove them (idempotent)
 environment: DMR_DATABASE_URL DMR_SECRET_KEY DMR_SECRET_KEY_FALLBACKS DMR_SESSION_STORE
              DMR_REDIS_URL DMR_REDIS_BACKEND DMR_REDIS_COMPRESSOR
              DMR_CSRF_USE_SESSIONS DMR_CSRF_TRUSTED_ORIGINS DMR_AUTH_CACHE_TTL
+             DMR_AUTH_CACHE DMR_AUTH_CACHE_POLL
              DMR_DJANGO_VERSION DMR_DOCS_ASSETS
              DMR_AUTH_USER_MODEL DMR_AUTH_USER_TABLE DMR_AUTH_USERNAME_FIELD
              DMR_AUTHENTICATION_BACKENDS
@@ -199,13 +202,17 @@ func (a App) run(ctx context.Context, name string, inv Invocation) error {
 		fs.BoolVar(&o.reset, "reset", false, "")
 		fs.BoolVar(&o.reset, "r", false, "")
 		run = func(ctx context.Context) error { return c.createToken(ctx, o) }
+	case "installtriggers":
+		run = c.installTriggers
+	case "removetriggers":
+		run = c.removeTriggers
 	case "openapi":
 		version := fs.String("version", "3.2", "")
 		run = func(ctx context.Context) error { return c.openAPI(*version) }
 	default:
 		var ok bool
 		if run, ok = c.apiKeyCommand(cmd, fs); !ok {
-			return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, createtoken, openapi, createapikey, revokeapikey, listapikeys)", cmd)
+			return fmt.Errorf("unknown command %q (commands: serve, migrate, createuser, changepassword, clearsessions, createtoken, openapi, createapikey, revokeapikey, listapikeys, installtriggers, removetriggers)", cmd)
 		}
 	}
 	if err := fs.Parse(args); err != nil {
@@ -236,7 +243,7 @@ func (c *cli) options() Options {
 func (c *cli) open(ctx context.Context) (*Env, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	env, err := Open(ctx, c.cfg, c.options())
+	env, err := open(ctx, c.cfg, c.options(), onlineNoFeed)
 	if err != nil {
 		return nil, err
 	}
@@ -288,6 +295,9 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	defer env.Close()
+	if err := env.StartAuthCacheFeed(ctx); err != nil {
+		return err
+	}
 	h, _, err := c.app.Handler(env)
 	if err != nil {
 		return err

@@ -26,6 +26,14 @@ type LocalCacheOptions struct {
 	MaxEntries int
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
+	// Live, when set, says whether an invalidation feed (package
+	// sqldb/changefeed) is delivering the changes made elsewhere: while it
+	// returns false the cache is bypassed (Load misses and does not store
+	// what it loaded). The feed evicts through Invalidate and Flush, so the
+	// staleness bound becomes the feed's and TTL is only a safety net. Nil
+	// means no feed: entries are trusted for TTL, as without this option.
+	// It is called on every Load: it should be an atomic load.
+	Live func() bool
 }
 
 // LocalCache is a Store that keeps the sessions Load returned in this
@@ -51,6 +59,7 @@ type LocalCacheOptions struct {
 type LocalCache struct {
 	next  Store
 	now   func() time.Time
+	live  func() bool
 	cache *ttlcache.Cache[string, Record]
 }
 
@@ -73,7 +82,7 @@ func NewLocalCache(next Store, opts LocalCacheOptions) (*LocalCache, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &LocalCache{next: next, now: opts.Now, cache: ttlcache.New[string, Record](opts.TTL, opts.MaxEntries, opts.Now)}, nil
+	return &LocalCache{next: next, now: opts.Now, live: opts.Live, cache: ttlcache.New[string, Record](opts.TTL, opts.MaxEntries, opts.Now)}, nil
 }
 
 // Unwrap returns the wrapped store.
@@ -82,6 +91,9 @@ func (c *LocalCache) Unwrap() Store { return c.next }
 // Load returns the cached session under key while it is fresh and not
 // expired, else loads it from the wrapped store and caches it.
 func (c *LocalCache) Load(ctx context.Context, key string) (Record, error) {
+	if c.live != nil && !c.live() {
+		return c.next.Load(ctx, key) // the feed is down: bypass
+	}
 	if r, ok := c.cache.Get(key); ok {
 		if c.now().Before(r.Expiry) {
 			r.Data = r.Data.DeepClone()
@@ -119,6 +131,15 @@ func (c *LocalCache) Delete(ctx context.Context, key string) error {
 	defer c.cache.Invalidate(key)
 	return c.next.Delete(ctx, key)
 }
+
+// Invalidate drops the entry under key; a load in flight when it is called
+// does not store what it read. An invalidation feed calls it when another
+// process changed or deleted the session.
+func (c *LocalCache) Invalidate(key string) { c.cache.Invalidate(key) }
+
+// Flush drops every entry, and no load in flight stores what it read. An
+// invalidation feed calls it when it comes back after an outage.
+func (c *LocalCache) Flush() { c.cache.Flush() }
 
 // ClearExpired clears the wrapped store; cached entries are checked against
 // their expiry on every hit anyway.

@@ -108,6 +108,15 @@ func (c *Cache[K, V]) Invalidate(k K) {
 	c.mu.Unlock()
 }
 
+// Flush drops every entry and, like Invalidate, makes every load that
+// started before it unable to store.
+func (c *Cache[K, V]) Flush() {
+	c.mu.Lock()
+	clear(c.m)
+	c.gen++
+	c.mu.Unlock()
+}
+
 // Len returns the number of stored entries, expired ones included.
 func (c *Cache[K, V]) Len() int {
 	c.mu.Lock()

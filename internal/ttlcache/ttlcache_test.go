@@ -108,3 +108,20 @@ func TestConcurrent(t *testing.T) {
 		t.Fatalf("%d entries, bound 50", c.Len())
 	}
 }
+
+func TestFlushBeatsRacingLoad(t *testing.T) {
+	c := New[string, int](time.Hour, 10, nil)
+	c.PutIfGen("a", 1, c.Gen())
+	c.PutIfGen("b", 2, c.Gen())
+	gen := c.Gen() // a reader starts loading "c"
+	c.Flush()
+	if c.Len() != 0 {
+		t.Fatalf("%d entries after Flush", c.Len())
+	}
+	if c.PutIfGen("c", 3, gen) {
+		t.Fatal("a load that started before a flush was stored")
+	}
+	if !c.PutIfGen("c", 3, c.Gen()) {
+		t.Fatal("a fresh load was refused")
+	}
+}

@@ -116,9 +116,11 @@ def extras_versions():
 
 @command("migrate")
 def cmd_migrate(a):
-    """Runs all migrations. {"fake_initial": true} passes --fake-initial."""
+    """Runs all migrations. {"fake_initial": true} passes --fake-initial;
+    {"app": "auth", "target": "0001"} migrates one app (to one migration)."""
     out = io.StringIO()
-    call_command("migrate", interactive=False, verbosity=1, fake_initial=bool(a.get("fake_initial")), stdout=out)
+    args = [a["app"]] + ([a["target"]] if a.get("target") else []) if a.get("app") else []
+    call_command("migrate", *args, interactive=False, verbosity=1, fake_initial=bool(a.get("fake_initial")), stdout=out)
     return {"output": out.getvalue(), "tables": sorted(connection.introspection.table_names())}
 
 
