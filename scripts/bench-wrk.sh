@@ -10,6 +10,11 @@
 #
 # plus the login latency minus one PBKDF2 computation.
 #
+# FEED=changelog (SQLite, MySQL) or FEED=notify (PostgreSQL) runs the cached
+# server with DMR_AUTH_CACHE=$FEED after installtriggers: invalidation by the
+# database instead of the 1 s TTL. DB_URL replaces the fresh SQLite file (an
+# empty database: the script migrates it and creates test_user).
+#
 # Needs wrk (apt-get install -y wrk) and curl. Ports: BARE_PORT (18081),
 # APP_PORT (18080, cached) and NOCACHE_PORT (18082). ROUNDS (default 2)
 # alternates bare, uncached and cached runs.
@@ -35,11 +40,17 @@ trap cleanup EXIT
 go build -o "$work/sessionauth" ./examples/sessionauth
 go build -o "$work/barehttp" ./scripts/barehttp
 
-export DMR_DATABASE_URL="sqlite:$work/dmr.sqlite3"
+export DMR_DATABASE_URL="${DB_URL:-sqlite:$work/dmr.sqlite3}"
 export DMR_SECRET_KEY="bench-secret-key-bench-secret-key-bench-secret-key-0123"
+"$work/sessionauth" migrate >/dev/null
 printf password | "$work/sessionauth" createuser --username test_user --password-stdin >/dev/null
+cached_env=()
+if [ -n "${FEED:-}" ]; then
+	DMR_AUTH_CACHE=$FEED "$work/sessionauth" installtriggers >/dev/null
+	cached_env=(DMR_AUTH_CACHE="$FEED")
+fi
 
-"$work/sessionauth" serve --addr "127.0.0.1:$APP_PORT" 2>"$work/app.log" &
+env "${cached_env[@]}" "$work/sessionauth" serve --addr "127.0.0.1:$APP_PORT" 2>"$work/app.log" &
 app_pid=$!; pids+=("$app_pid")
 DMR_AUTH_CACHE_TTL=0 "$work/sessionauth" serve --addr "127.0.0.1:$NOCACHE_PORT" 2>"$work/nocache.log" &
 nocache_pid=$!; pids+=("$nocache_pid")
@@ -85,6 +96,7 @@ measure() {
 }
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "# database ${DMR_DATABASE_URL%%:*}, cached server: $([ -n "${FEED:-}" ] && echo "DMR_AUTH_CACHE=$FEED" || echo "TTL 1 s")"
 echo "# wrk -t1 -c32 -d$DURATION; server CPU = utime+stime of the server process from /proc/<pid>/stat"
 for round in $(seq "$ROUNDS"); do
 	measure "bare net/http" "$bare_pid" "http://127.0.0.1:$BARE_PORT/api/apicontroller/"
@@ -99,6 +111,7 @@ for _ in $(seq 10); do
 	lat+=("$(curl -s -o /dev/null -w '%{time_total}' -X POST "http://127.0.0.1:$APP_PORT/api/auth/" \
 		-H 'Content-Type: application/json' -d '{"username": "test_user", "password": "password"}')")
 done
+[ -z "${FEED:-}" ] || grep -h "cache" "$work/app.log" | head -n3 | sed 's/^/# cached server: /'
 login_ms=$(printf '%s\n' "${lat[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", (a[int((NR+1)/2)] + a[int(NR/2)+1]) / 2 * 1000}')
 pbkdf2_ms=$("$work/barehttp" -pbkdf2)
 awk -v l="$login_ms" -v p="$pbkdf2_ms" 'BEGIN { printf "login          median %.1f ms, one PBKDF2 %.1f ms, login minus PBKDF2 %.1f ms\n", l, p, l - p }'
