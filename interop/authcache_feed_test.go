@@ -18,7 +18,9 @@ import (
 // Django 5.2 and Go share a database with DMR_AUTH_CACHE=notify
 // (PostgreSQL) or changelog (SQLite, MariaDB): Django's migrations run with
 // the triggers in place, and a logout, a permission granted and a
-// deactivation made by Django reach Go's caches within the feed's bound.
+// deactivation made by Django reach Go's caches within the feed's bound
+// (and a password change, which ends the user's sessions through the session
+// auth hash checked on the cached row).
 // The time from Django's commit (its command returning) to Go seeing the
 // change is logged.
 func TestAuthCacheFeedDjango(t *testing.T) {
@@ -164,6 +166,12 @@ func testAuthCacheFeedDjango(t *testing.T, kind, model, username, perm, emailBac
 	seen("a group permission granted", func() bool {
 		p, err := env.Auth.UserPermissions(ctx, u)
 		return err == nil && p.Has(perm)
+	})
+	warm()
+	newHash := dj.SetPassword(username, "pw2")
+	seen("a password change", func() bool {
+		got, err := env.Users.UserByID(ctx, uid)
+		return err == nil && got.Password == newHash && newHash != u.Password
 	})
 	warm()
 	dj.Run("set-active", map[string]any{"username": username, "is_active": false}, nil)
