@@ -230,6 +230,21 @@ print(django_redis.__version__)
 PYEOF
 }
 
+# unpack_debs SUITE DIR NAME PACKAGES... downloads PACKAGES from SUITE
+# (private apt state) into a fresh $APTDIR/SUITE/NAME-debs and unpacks them
+# all with dpkg -x into DIR, made anew.
+unpack_debs() {
+	suite=$1 into=$2 debs=$APTDIR/$1/$3-debs
+	shift 3
+	private_apt "$suite"
+	rm -rf "$debs" "$into"
+	mkdir -p "$debs" "$into"
+	log "apt-get download $* ($suite)"
+	# shellcheck disable=SC2086
+	(cd "$debs" && apt-get $opts download "$@" >/dev/null) || die "apt-get download from $suite failed"
+	for d in "$debs"/*.deb; do dpkg -x "$d" "$into"; done
+}
+
 fetch_django_redis() { # suite django-version pin extra-packages...
 	suite=$1 djver=$2 pin=$3
 	shift 3
@@ -251,14 +266,7 @@ fetch_django_redis() { # suite django-version pin extra-packages...
 	"" | "(none)") die "Debian $suite has no python3-django-redis; expected $pin.x" ;;
 	*) die "Debian $suite now ships python3-django-redis $cand, expected $pin.x; the pin in this script must be updated" ;;
 	esac
-	debs=$APTDIR/$suite/django-redis-debs
-	rm -rf "$debs" "$dest.tmp"
-	mkdir -p "$debs" "$dest.tmp"
-	log "apt-get download python3-django-redis=$cand $* ($suite)"
-	# shellcheck disable=SC2086
-	(cd "$debs" && apt-get $opts download "python3-django-redis=$cand" "$@" >/dev/null) ||
-		die "apt-get download from $suite failed"
-	for d in "$debs"/*.deb; do dpkg -x "$d" "$dest.tmp"; done
+	unpack_debs "$suite" "$dest.tmp" django-redis "python3-django-redis=$cand" "$@"
 	rm -rf "$dest"
 	mv "$dest.tmp" "$dest"
 	path=$dest/usr/lib/python3/dist-packages
@@ -335,18 +343,12 @@ fetch_extras() { # suite django-version drf simplejwt pyjwt allauth
 		if extras_ok "$out" "$@"; then log "extras for Django $djver ok: $(printf '%s\n' "$out" | tail -n1)"; return 0; fi
 		log "cache $dest holds '$(printf '%s\n' "$out" | tail -n1)', refetching"
 	fi
-	mkdir -p "$dest.tmp"
 	path=""
-	if [ "$djver" != 3.2 ]; then
-		private_apt "$suite"
-		debs=$APTDIR/$suite/extras-debs
-		rm -rf "$debs" "$dest.tmp"
-		mkdir -p "$debs" "$dest.tmp"
-		log "apt-get download python3-djangorestframework python3-djangorestframework-simplejwt python3-jwt python3-django-allauth ($suite)"
-		# shellcheck disable=SC2086
-		(cd "$debs" && apt-get $opts download python3-djangorestframework python3-djangorestframework-simplejwt \
-			python3-jwt python3-django-allauth >/dev/null) || die "apt-get download from $suite failed"
-		for d in "$debs"/*.deb; do dpkg -x "$d" "$dest.tmp"; done
+	if [ "$djver" = 3.2 ]; then
+		rm -rf "$dest.tmp" && mkdir -p "$dest.tmp"
+	else
+		unpack_debs "$suite" "$dest.tmp" extras python3-djangorestframework python3-djangorestframework-simplejwt \
+			python3-jwt python3-django-allauth
 		path=$dest/usr/lib/python3/dist-packages
 	fi
 	rm -rf "$dest"
