@@ -57,7 +57,7 @@ func (t Targets) present(ctx context.Context, db *sqldb.DB) ([]target, error) {
 	}
 	var out []target
 	for _, tg := range all {
-		if tg.kind == UserPerms || tg.kind == AllPerms {
+		if tg.perms() {
 			ok, err := tableExists(ctx, db, tg.table)
 			if err != nil {
 				return nil, err
@@ -77,6 +77,10 @@ type target struct {
 	kind       Kind
 	inserts    bool // INSERT reports too (m2m and all-permission tables)
 }
+
+// perms reports whether tg is a permission table (the ones
+// SkipMissingPermTables skips when missing).
+func (tg target) perms() bool { return tg.kind == UserPerms || tg.kind == AllPerms }
 
 func (t Targets) list() []target {
 	var out []target
@@ -263,6 +267,9 @@ func Install(ctx context.Context, db *sqldb.DB, t Targets) error {
 		return fmt.Errorf("changefeed: install: %w", err)
 	}
 	for _, tg := range targets {
+		if t.SkipMissingPermTables && tg.perms() {
+			continue // present found it
+		}
 		ok, err := tableExists(ctx, db, tg.table)
 		if err != nil {
 			return fmt.Errorf("changefeed: install: %w", err)
