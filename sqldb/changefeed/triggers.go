@@ -215,7 +215,7 @@ func createStatements(d sqldb.Dialect, tg target) []string {
 	switch d {
 	case sqldb.Postgres:
 		name := triggerNames(d, tg)[0]
-		out = append(out, "DROP TRIGGER IF EXISTS "+q(name)+" ON "+q(tg.table))
+		out = append(out, dropTrigger(d, name, tg.table))
 		if tg.kind == AllPerms {
 			out = append(out, fmt.Sprintf("CREATE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE PROCEDURE %s('%c')",
 				q(name), q(tg.table), NotifyFunction, byte(tg.kind)))
@@ -230,7 +230,7 @@ func createStatements(d sqldb.Dialect, tg target) []string {
 	default:
 		for _, o := range tg.ops() {
 			name := TriggerPrefix + tg.table + o.suffix
-			out = append(out, "DROP TRIGGER IF EXISTS "+q(name))
+			out = append(out, dropTrigger(d, name, tg.table))
 			var body string
 			switch o.event {
 			case "INSERT":
@@ -253,6 +253,15 @@ func createStatements(d sqldb.Dialect, tg target) []string {
 		}
 	}
 	return out
+}
+
+// dropTrigger drops trigger name on table if it exists (PostgreSQL names
+// the table; SQLite and MySQL trigger names are per schema).
+func dropTrigger(d sqldb.Dialect, name, table string) string {
+	if d == sqldb.Postgres {
+		return "DROP TRIGGER IF EXISTS " + d.Quote(name) + " ON " + d.Quote(table)
+	}
+	return "DROP TRIGGER IF EXISTS " + d.Quote(name)
 }
 
 // Install creates the triggers on the targets (and the PostgreSQL function,
@@ -293,7 +302,6 @@ func Install(ctx context.Context, db *sqldb.DB, t Targets) error {
 // Remove drops what Install created; missing objects and tables are
 // skipped, so it is idempotent.
 func Remove(ctx context.Context, db *sqldb.DB, t Targets) error {
-	q := db.Dialect.Quote
 	var stmts []string
 	for _, tg := range t.list() {
 		ok, err := tableExists(ctx, db, tg.table)
@@ -304,11 +312,7 @@ func Remove(ctx context.Context, db *sqldb.DB, t Targets) error {
 			continue
 		}
 		for _, name := range triggerNames(db.Dialect, tg) {
-			if db.Dialect == sqldb.Postgres {
-				stmts = append(stmts, "DROP TRIGGER IF EXISTS "+q(name)+" ON "+q(tg.table))
-			} else {
-				stmts = append(stmts, "DROP TRIGGER IF EXISTS "+q(name))
-			}
+			stmts = append(stmts, dropTrigger(db.Dialect, name, tg.table))
 		}
 	}
 	if db.Dialect == sqldb.Postgres {
