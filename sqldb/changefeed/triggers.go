@@ -173,13 +173,18 @@ func nowExpr(d sqldb.Dialect) string {
 }
 
 // logInsert is the INSERT a SQLite or MySQL trigger runs for row (OLD or
-// NEW).
-func logInsert(d sqldb.Dialect, tg target, row string) string {
+// NEW); a non-empty where makes it an INSERT … SELECT that logs only when
+// where holds.
+func logInsert(d sqldb.Dialect, tg target, row, where string) string {
 	key := "''"
 	if tg.kind != AllPerms {
 		key = row + "." + d.Quote(tg.col)
 	}
-	return fmt.Sprintf("INSERT INTO %s (kind, k, at) VALUES ('%c', %s, %s)", ChangelogTable, byte(tg.kind), key, nowExpr(d))
+	values := fmt.Sprintf("'%c', %s, %s", byte(tg.kind), key, nowExpr(d))
+	if where != "" {
+		return "INSERT INTO " + ChangelogTable + " (kind, k, at) SELECT " + values + " WHERE " + where
+	}
+	return "INSERT INTO " + ChangelogTable + " (kind, k, at) VALUES (" + values + ")"
 }
 
 // pgFunction is the trigger function of PostgreSQL: TG_ARGV[0] is the
@@ -234,18 +239,17 @@ func createStatements(d sqldb.Dialect, tg target) []string {
 			var body string
 			switch o.event {
 			case "INSERT":
-				body = logInsert(d, tg, "NEW") + ";"
+				body = logInsert(d, tg, "NEW", "") + ";"
 			case "DELETE":
-				body = logInsert(d, tg, "OLD") + ";"
+				body = logInsert(d, tg, "OLD", "") + ";"
 			case "UPDATE":
-				body = logInsert(d, tg, "OLD") + ";"
+				body = logInsert(d, tg, "OLD", "") + ";"
 				if tg.kind != AllPerms {
 					col := q(tg.col)
 					if d == sqldb.MySQL {
-						body += " IF NOT (NEW." + col + " <=> OLD." + col + ") THEN " + logInsert(d, tg, "NEW") + "; END IF;"
+						body += " IF NOT (NEW." + col + " <=> OLD." + col + ") THEN " + logInsert(d, tg, "NEW", "") + "; END IF;"
 					} else {
-						body += " " + strings.Replace(logInsert(d, tg, "NEW"), "VALUES (", "SELECT ", 1)
-						body = strings.TrimSuffix(body, ")") + " WHERE NEW." + col + " IS NOT OLD." + col + ";"
+						body += " " + logInsert(d, tg, "NEW", "NEW."+col+" IS NOT OLD."+col) + ";"
 					}
 				}
 			}
