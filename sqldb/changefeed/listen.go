@@ -39,10 +39,7 @@ func Listen(ctx context.Context, url string, opts Options) (*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.live.Store(true)
-	runCtx, cancel := context.WithCancel(context.Background())
-	f.cancel = cancel
-	go f.listen(runCtx, cfg, conn)
+	f.start(func(ctx context.Context) { f.listen(ctx, cfg, conn) })
 	return f, nil
 }
 
