@@ -246,10 +246,6 @@ func (s *Store) CreateTables(ctx context.Context) error {
 	return nil
 }
 
-// timeArg converts t to what the dialect stores: UTC with microseconds,
-// as text "2006-01-02 15:04:05[.ffffff]" on SQLite (as Django writes it).
-func (s *Store) timeArg(t time.Time) any { return s.d.TimeArg(t) }
-
 // scanTime reads a datetime column: text on SQLite (and MySQL without
 // parseTime), time.Time elsewhere; nil is NULL.
 func scanTime(v any) (*time.Time, error) {
@@ -559,13 +555,13 @@ func (s *Store) createArg(u *auth.User, i int, c column, joined time.Time) (any,
 		if u.LastLogin == nil {
 			return nil, nil
 		}
-		return s.timeArg(*u.LastLogin), nil
+		return s.d.TimeArg(*u.LastLogin), nil
 	case fDateJoined:
-		return s.timeArg(joined), nil
+		return s.d.TimeArg(joined), nil
 	}
 	if v, ok := u.Extra[c.name]; ok {
 		if t, ok := v.(time.Time); ok {
-			return s.timeArg(t), nil
+			return s.d.TimeArg(t), nil
 		}
 		return v, nil
 	}
@@ -613,5 +609,5 @@ func (s *Store) SetPassword(ctx context.Context, id string, encoded string) erro
 
 // UpdateLastLogin implements auth.UserStore.
 func (s *Store) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
-	return s.update(ctx, s.q.setLastLogin, s.timeArg(t), id)
+	return s.update(ctx, s.q.setLastLogin, s.d.TimeArg(t), id)
 }
