@@ -189,33 +189,27 @@ type permCache struct {
 }
 
 func (p *permCache) UserPermissions(ctx context.Context, id string) (PermissionSet, error) {
-	if p.c.bypass() {
-		return p.next.UserPermissions(ctx, id)
-	}
-	if s, ok := p.c.perms.Get(id); ok {
-		return s, nil
-	}
-	gen := p.c.perms.Gen()
-	s, err := p.next.UserPermissions(ctx, id)
-	if err != nil {
-		return s, err
-	}
-	p.c.perms.PutIfGen(id, s, gen)
-	return s, nil
+	return p.get(ctx, id, func(ctx context.Context) (PermissionSet, error) { return p.next.UserPermissions(ctx, id) })
 }
 
 func (p *permCache) AllPermissions(ctx context.Context) (PermissionSet, error) {
+	return p.get(ctx, "", p.next.AllPermissions)
+}
+
+// get returns the set cached under key while fresh, else loads and caches
+// it; while the feed is down it only loads.
+func (p *permCache) get(ctx context.Context, key string, load func(context.Context) (PermissionSet, error)) (PermissionSet, error) {
 	if p.c.bypass() {
-		return p.next.AllPermissions(ctx)
+		return load(ctx)
 	}
-	if s, ok := p.c.perms.Get(""); ok {
+	if s, ok := p.c.perms.Get(key); ok {
 		return s, nil
 	}
 	gen := p.c.perms.Gen()
-	s, err := p.next.AllPermissions(ctx)
+	s, err := load(ctx)
 	if err != nil {
 		return s, err
 	}
-	p.c.perms.PutIfGen("", s, gen)
+	p.c.perms.PutIfGen(key, s, gen)
 	return s, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,23 +90,12 @@ func New(db *sqldb.DB, users *userdb.Store, o Options) (*Store, error) {
 	}
 	for _, p := range []*string{&q.byKey, &q.byUser, &q.insert, &q.del} {
 		if s.d == sqldb.MySQL {
-			*p = mysqlQuotes(*p)
+			*p = strings.ReplaceAll(*p, `"`, "`") // the identifiers' quotes
 		}
 		*p = s.d.Rebind(*p)
 	}
 	s.q = q
 	return s, nil
-}
-
-// mysqlQuotes turns the "…" identifiers of the fixed queries into `…`.
-func mysqlQuotes(q string) string {
-	b := []byte(q)
-	for i, c := range b {
-		if c == '"' {
-			b[i] = '`'
-		}
-	}
-	return string(b)
 }
 
 // Schema returns the table CreateTables creates (see the package-level

@@ -6,7 +6,8 @@ type PoolStats struct {
 	Queued int
 	// Running is the number of hash computations in progress.
 	Running int
-	// Capacity is the number of slots (MaxConcurrent, or GOMAXPROCS).
+	// Capacity is the number of slots (MaxConcurrent, or
+	// DefaultMaxConcurrent()).
 	Capacity int
 }
 

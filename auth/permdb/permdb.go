@@ -122,11 +122,7 @@ func (l *Loader) queries() (user, all string) {
 		` JOIN ` + q("auth_group_permissions") + ` gp ON gp.` + q("permission_id") + ` = p.` + q("id") +
 		` JOIN ` + q(l.o.UserGroupsTable) + ` ug ON ug.` + q("group_id") + ` = gp.` + q("group_id") +
 		` WHERE ug.` + q(l.o.UserGroupsColumn) + ` = ?`
-	all = perm
-	if l.d == Postgres {
-		user = l.d.Rebind(user)
-	}
-	return user, all
+	return l.d.Rebind(user), perm
 }
 
 // Close releases the prepared statements. It does not close the database.

@@ -180,9 +180,12 @@ func (s *Store) buildQueries() queries {
 	return q
 }
 
-// pkArg converts a user id (Django's str(pk), or what a session holds) to
-// the query argument for the key column, as Django's pk.to_python would.
-func (s *Store) pkArg(id string) (any, bool) {
+// PKArg converts a user id to the value a query on the user table's primary
+// key (or a foreign key to it, such as the permission tables' user columns)
+// takes: an int64 for integer keys, the stored form of a UUID, the string
+// itself. ok is false for an id that does not fit the key (no user has it),
+// as Django's pk.to_python would refuse it.
+func (s *Store) PKArg(id string) (arg any, ok bool) {
 	switch s.l.pk {
 	case PKInt:
 		return ParseIntPK(id)
@@ -199,20 +202,11 @@ func (s *Store) pkArg(id string) (any, bool) {
 	return id, id != ""
 }
 
-// PKArg converts a user id to the value a query on the user table's primary
-// key (or a foreign key to it, such as the permission tables' user columns)
-// takes: an int64 for integer keys, the stored form of a UUID, the string
-// itself. ok is false for an id that does not fit the key (no user has it).
-func (s *Store) PKArg(id string) (arg any, ok bool) { return s.pkArg(id) }
-
 // PKString turns a scanned value of the primary key (or of a foreign key to
 // it, such as authtoken_token.user_id) into Django's str(pk): the integer in
 // decimal, a UUID in its hyphenated form whatever form the column stores, a
 // string as it is. It is PKArg's converse.
-func (s *Store) PKString(v any) (string, error) { return s.pkString(v) }
-
-// pkString turns a scanned key into Django's str(pk).
-func (s *Store) pkString(v any) (string, error) {
+func (s *Store) PKString(v any) (string, error) {
 	var str string
 	switch x := v.(type) {
 	case int64:
@@ -251,10 +245,6 @@ func (s *Store) CreateTables(ctx context.Context) error {
 	}
 	return nil
 }
-
-// timeArg converts t to what the dialect stores: UTC with microseconds,
-// as text "2006-01-02 15:04:05[.ffffff]" on SQLite (as Django writes it).
-func (s *Store) timeArg(t time.Time) any { return s.d.TimeArg(t) }
 
 // scanTime reads a datetime column: text on SQLite (and MySQL without
 // parseTime), time.Time elsewhere; nil is NULL.
@@ -333,7 +323,7 @@ func (s *Store) user(vals []any) (*auth.User, error) {
 		var err error
 		switch l.colField[i] {
 		case colKey:
-			if u.ID, err = s.pkString(v); err != nil {
+			if u.ID, err = s.PKString(v); err != nil {
 				return nil, err
 			}
 		case colExtra:
@@ -378,7 +368,7 @@ func (s *Store) user(vals []any) (*auth.User, error) {
 // type reads it (Django's pk.to_python); one that does not fit is
 // ErrUserNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (*auth.User, error) {
-	pk, ok := s.pkArg(id)
+	pk, ok := s.PKArg(id)
 	if !ok {
 		return nil, auth.ErrUserNotFound
 	}
@@ -505,7 +495,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 				}
 				newID = u.ID
 			}
-			a, _ := s.pkArg(newID)
+			a, _ := s.PKArg(newID)
 			args = append(args, a)
 			continue
 		}
@@ -519,7 +509,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	defer cancel()
 	if l.pk == PKInt {
 		id, err := s.d.InsertID(ctx, s.db.Write, s.q.insert, l.key().name, args...)
-		if isUniqueViolation(err) {
+		if sqldb.IsUniqueViolation(err) {
 			return auth.ErrUsernameTaken
 		}
 		if err != nil {
@@ -528,7 +518,7 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 		newID = strconv.FormatInt(id, 10)
 	} else {
 		_, err := s.db.Write.ExecContext(ctx, s.q.insert, args...)
-		if isUniqueViolation(err) {
+		if sqldb.IsUniqueViolation(err) {
 			return auth.ErrUsernameTaken
 		}
 		if err != nil {
@@ -565,13 +555,13 @@ func (s *Store) createArg(u *auth.User, i int, c column, joined time.Time) (any,
 		if u.LastLogin == nil {
 			return nil, nil
 		}
-		return s.timeArg(*u.LastLogin), nil
+		return s.d.TimeArg(*u.LastLogin), nil
 	case fDateJoined:
-		return s.timeArg(joined), nil
+		return s.d.TimeArg(joined), nil
 	}
 	if v, ok := u.Extra[c.name]; ok {
 		if t, ok := v.(time.Time); ok {
-			return s.timeArg(t), nil
+			return s.d.TimeArg(t), nil
 		}
 		return v, nil
 	}
@@ -591,10 +581,8 @@ func (s *Store) createArg(u *auth.User, i int, c column, joined time.Time) (any,
 	return nil, fmt.Errorf("userdb: create user: column %s.%s (%s) is NOT NULL without a default: set it in User.Extra", l.table, c.name, c.typ)
 }
 
-func isUniqueViolation(err error) bool { return sqldb.IsUniqueViolation(err) }
-
 func (s *Store) update(ctx context.Context, query string, val any, id string) error {
-	pk, ok := s.pkArg(id)
+	pk, ok := s.PKArg(id)
 	if !ok {
 		return auth.ErrUserNotFound
 	}
@@ -621,5 +609,5 @@ func (s *Store) SetPassword(ctx context.Context, id string, encoded string) erro
 
 // UpdateLastLogin implements auth.UserStore.
 func (s *Store) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
-	return s.update(ctx, s.q.setLastLogin, s.timeArg(t), id)
+	return s.update(ctx, s.q.setLastLogin, s.d.TimeArg(t), id)
 }

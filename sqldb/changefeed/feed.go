@@ -150,6 +150,14 @@ func newFeed(opts Options) *Feed {
 	return &Feed{opts: opts, live: live, done: make(chan struct{})}
 }
 
+// start turns Live true and runs the feed's goroutine until Close.
+func (f *Feed) start(run func(ctx context.Context)) {
+	f.live.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	go run(ctx)
+}
+
 // Live reports whether the feed is delivering changes: false from the
 // moment an outage is seen until the feed is back and OnReset has run.
 // While it is false, a cache must not trust what it holds. It is one

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dmr-go/dmr/sqldb"
 )
 
 // Listen opens one dedicated PostgreSQL connection to url
@@ -28,7 +29,7 @@ func Listen(ctx context.Context, url string, opts Options) (*Feed, error) {
 		return nil, errors.New("changefeed: malformed PostgreSQL URL") // the error would repeat the password
 	}
 	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = 5 * time.Second
+		cfg.ConnectTimeout = sqldb.DefaultConnectTimeout
 	}
 	// A LISTEN connection must not be cut by a statement_timeout meant for
 	// the pools.
@@ -38,10 +39,7 @@ func Listen(ctx context.Context, url string, opts Options) (*Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.live.Store(true)
-	runCtx, cancel := context.WithCancel(context.Background())
-	f.cancel = cancel
-	go f.listen(runCtx, cfg, conn)
+	f.start(func(ctx context.Context) { f.listen(ctx, cfg, conn) })
 	return f, nil
 }
 

@@ -41,10 +41,7 @@ func Poll(ctx context.Context, db *sqldb.DB, opts Options) (*Feed, error) {
 		return nil, fmt.Errorf("changefeed: read %s: %w", ChangelogTable, err)
 	}
 	p.lastOK = time.Now()
-	f.live.Store(true)
-	runCtx, cancelRun := context.WithCancel(context.Background())
-	f.cancel = cancelRun
-	go p.run(runCtx)
+	f.start(p.run)
 	return f, nil
 }
 

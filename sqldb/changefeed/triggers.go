@@ -57,7 +57,7 @@ func (t Targets) present(ctx context.Context, db *sqldb.DB) ([]target, error) {
 	}
 	var out []target
 	for _, tg := range all {
-		if tg.kind == UserPerms || tg.kind == AllPerms {
+		if tg.perms() {
 			ok, err := tableExists(ctx, db, tg.table)
 			if err != nil {
 				return nil, err
@@ -77,6 +77,10 @@ type target struct {
 	kind       Kind
 	inserts    bool // INSERT reports too (m2m and all-permission tables)
 }
+
+// perms reports whether tg is a permission table (the ones
+// SkipMissingPermTables skips when missing).
+func (tg target) perms() bool { return tg.kind == UserPerms || tg.kind == AllPerms }
 
 func (t Targets) list() []target {
 	var out []target
@@ -169,13 +173,18 @@ func nowExpr(d sqldb.Dialect) string {
 }
 
 // logInsert is the INSERT a SQLite or MySQL trigger runs for row (OLD or
-// NEW).
-func logInsert(d sqldb.Dialect, tg target, row string) string {
+// NEW); a non-empty where makes it an INSERT … SELECT that logs only when
+// where holds.
+func logInsert(d sqldb.Dialect, tg target, row, where string) string {
 	key := "''"
 	if tg.kind != AllPerms {
 		key = row + "." + d.Quote(tg.col)
 	}
-	return fmt.Sprintf("INSERT INTO %s (kind, k, at) VALUES ('%c', %s, %s)", ChangelogTable, byte(tg.kind), key, nowExpr(d))
+	values := fmt.Sprintf("'%c', %s, %s", byte(tg.kind), key, nowExpr(d))
+	if where != "" {
+		return "INSERT INTO " + ChangelogTable + " (kind, k, at) SELECT " + values + " WHERE " + where
+	}
+	return "INSERT INTO " + ChangelogTable + " (kind, k, at) VALUES (" + values + ")"
 }
 
 // pgFunction is the trigger function of PostgreSQL: TG_ARGV[0] is the
@@ -211,7 +220,7 @@ func createStatements(d sqldb.Dialect, tg target) []string {
 	switch d {
 	case sqldb.Postgres:
 		name := triggerNames(d, tg)[0]
-		out = append(out, "DROP TRIGGER IF EXISTS "+q(name)+" ON "+q(tg.table))
+		out = append(out, dropTrigger(d, name, tg.table))
 		if tg.kind == AllPerms {
 			out = append(out, fmt.Sprintf("CREATE TRIGGER %s AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s FOR EACH STATEMENT EXECUTE PROCEDURE %s('%c')",
 				q(name), q(tg.table), NotifyFunction, byte(tg.kind)))
@@ -226,22 +235,21 @@ func createStatements(d sqldb.Dialect, tg target) []string {
 	default:
 		for _, o := range tg.ops() {
 			name := TriggerPrefix + tg.table + o.suffix
-			out = append(out, "DROP TRIGGER IF EXISTS "+q(name))
+			out = append(out, dropTrigger(d, name, tg.table))
 			var body string
 			switch o.event {
 			case "INSERT":
-				body = logInsert(d, tg, "NEW") + ";"
+				body = logInsert(d, tg, "NEW", "") + ";"
 			case "DELETE":
-				body = logInsert(d, tg, "OLD") + ";"
+				body = logInsert(d, tg, "OLD", "") + ";"
 			case "UPDATE":
-				body = logInsert(d, tg, "OLD") + ";"
+				body = logInsert(d, tg, "OLD", "") + ";"
 				if tg.kind != AllPerms {
 					col := q(tg.col)
 					if d == sqldb.MySQL {
-						body += " IF NOT (NEW." + col + " <=> OLD." + col + ") THEN " + logInsert(d, tg, "NEW") + "; END IF;"
+						body += " IF NOT (NEW." + col + " <=> OLD." + col + ") THEN " + logInsert(d, tg, "NEW", "") + "; END IF;"
 					} else {
-						body += " " + strings.Replace(logInsert(d, tg, "NEW"), "VALUES (", "SELECT ", 1)
-						body = strings.TrimSuffix(body, ")") + " WHERE NEW." + col + " IS NOT OLD." + col + ";"
+						body += " " + logInsert(d, tg, "NEW", "NEW."+col+" IS NOT OLD."+col) + ";"
 					}
 				}
 			}
@@ -249,6 +257,15 @@ func createStatements(d sqldb.Dialect, tg target) []string {
 		}
 	}
 	return out
+}
+
+// dropTrigger drops trigger name on table if it exists (PostgreSQL names
+// the table; SQLite and MySQL trigger names are per schema).
+func dropTrigger(d sqldb.Dialect, name, table string) string {
+	if d == sqldb.Postgres {
+		return "DROP TRIGGER IF EXISTS " + d.Quote(name) + " ON " + d.Quote(table)
+	}
+	return "DROP TRIGGER IF EXISTS " + d.Quote(name)
 }
 
 // Install creates the triggers on the targets (and the PostgreSQL function,
@@ -263,6 +280,9 @@ func Install(ctx context.Context, db *sqldb.DB, t Targets) error {
 		return fmt.Errorf("changefeed: install: %w", err)
 	}
 	for _, tg := range targets {
+		if t.SkipMissingPermTables && tg.perms() {
+			continue // present found it
+		}
 		ok, err := tableExists(ctx, db, tg.table)
 		if err != nil {
 			return fmt.Errorf("changefeed: install: %w", err)
@@ -286,7 +306,6 @@ func Install(ctx context.Context, db *sqldb.DB, t Targets) error {
 // Remove drops what Install created; missing objects and tables are
 // skipped, so it is idempotent.
 func Remove(ctx context.Context, db *sqldb.DB, t Targets) error {
-	q := db.Dialect.Quote
 	var stmts []string
 	for _, tg := range t.list() {
 		ok, err := tableExists(ctx, db, tg.table)
@@ -297,11 +316,7 @@ func Remove(ctx context.Context, db *sqldb.DB, t Targets) error {
 			continue
 		}
 		for _, name := range triggerNames(db.Dialect, tg) {
-			if db.Dialect == sqldb.Postgres {
-				stmts = append(stmts, "DROP TRIGGER IF EXISTS "+q(name)+" ON "+q(tg.table))
-			} else {
-				stmts = append(stmts, "DROP TRIGGER IF EXISTS "+q(name))
-			}
+			stmts = append(stmts, dropTrigger(db.Dialect, name, tg.table))
 		}
 	}
 	if db.Dialect == sqldb.Postgres {
