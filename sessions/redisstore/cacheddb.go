@@ -76,10 +76,11 @@ func (s *CachedDB) Load(ctx context.Context, key string) (sessions.Record, error
 		s.br.failed()
 		s.cacheFailed(ctx, "load", err)
 	case found:
-		r, err := s.decode(val)
+		o, err := s.unpickle(val)
 		if err == nil {
-			r.Key, r.Expiry, r.Version = key, expiry, versionCache+r.Version
-			return r, nil
+			// The cached bytes are the Version (see decode), copied once
+			// with their prefix.
+			return sessions.Record{Key: key, Data: o, Expiry: expiry, Version: versionCache + string(val)}, nil
 		}
 		s.log.WarnContext(ctx, "cached session unusable", "store", "cached_db", "error", err)
 	}
