@@ -258,7 +258,7 @@ func parseTrustedOrigin(o string) (scheme, host string, err error) {
 		return "", "", bad(`must start with a scheme, like "https://"`)
 	}
 	scheme, host = o[:i], o[i+3:]
-	if asciiLower(scheme) != scheme {
+	if pycompat.ASCIILower(scheme) != scheme {
 		return "", "", bad("scheme must be lower-case")
 	}
 	if host == "" {
@@ -276,7 +276,7 @@ func parseTrustedOrigin(o string) (scheme, host string, err error) {
 	if !ok || u.Scheme != scheme || u.Netloc != host {
 		return "", "", bad("not a valid origin")
 	}
-	return scheme, asciiLower(host), nil
+	return scheme, pycompat.ASCIILower(host), nil
 }
 
 func validCookieName(s string) bool {
@@ -298,7 +298,7 @@ func validHeaderName(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(isASCIIAlpha(c) || c >= '0' && c <= '9' || c == '-') {
+		if !(pycompat.IsASCIIAlpha(c) || c >= '0' && c <= '9' || c == '-') {
 			return false
 		}
 	}
@@ -312,7 +312,7 @@ func pyTitle(s string) string {
 	b := []byte(s)
 	prevLetter := false
 	for i, c := range b {
-		if isASCIIAlpha(c) {
+		if pycompat.IsASCIIAlpha(c) {
 			if prevLetter {
 				b[i] = lowerByte(c)
 			} else {
@@ -587,16 +587,4 @@ func (p *Protector) checkToken(r *http.Request) error {
 		return reject("CSRF token from " + source + " " + reasonIncorrect + ".")
 	}
 	return nil
-}
-
-func isASCIIAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// asciiLower lower-cases ASCII letters (scheme and host names).
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 'A' && s[i] <= 'Z' {
-			return strings.ToLower(s)
-		}
-	}
-	return s
 }

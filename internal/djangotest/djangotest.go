@@ -141,31 +141,17 @@ func CacheDir() string {
 // empty for 3.2 (the system's python3-django), the path install.sh recorded
 // in CacheDir()/<version>/.ok otherwise.
 func PythonPath(version string) (string, error) {
-	if !slices.Contains(Versions(), version) {
-		return "", fmt.Errorf("djangotest: unknown Django version %q (want one of %v)", version, Versions())
-	}
 	if version == "3.2" {
 		return "", nil
 	}
-	b, err := os.ReadFile(filepath.Join(CacheDir(), version, ".ok"))
-	if err != nil {
-		return "", fmt.Errorf("djangotest: Django %s %w in %s (run interop/django/install.sh): %w", version, ErrAbsent, CacheDir(), err)
-	}
-	return strings.TrimSpace(string(b)), nil
+	return recordedPath(version, "", "Django "+version)
 }
 
 // DjangoRedisPath returns the PYTHONPATH entries (to go before Django's)
 // holding the python3-django-redis of the Django version's Debian suite, as
 // install.sh recorded it in CacheDir()/django-redis/<version>/.ok.
 func DjangoRedisPath(version string) (string, error) {
-	if !slices.Contains(Versions(), version) {
-		return "", fmt.Errorf("djangotest: unknown Django version %q (want one of %v)", version, Versions())
-	}
-	b, err := os.ReadFile(filepath.Join(CacheDir(), "django-redis", version, ".ok"))
-	if err != nil {
-		return "", fmt.Errorf("djangotest: django-redis for Django %s %w in %s (run interop/django/install.sh): %w", version, ErrAbsent, CacheDir(), err)
-	}
-	return strings.TrimSpace(string(b)), nil
+	return recordedPath(version, "django-redis", "django-redis for Django "+version)
 }
 
 // ExtrasPath returns the PYTHONPATH entries (to go before Django's) holding
@@ -173,12 +159,19 @@ func DjangoRedisPath(version string) (string, error) {
 // install.sh recorded them in CacheDir()/extras/<version>/.ok: empty for 3.2,
 // whose extras are bookworm's, installed system-wide.
 func ExtrasPath(version string) (string, error) {
+	return recordedPath(version, "extras", "DRF, SimpleJWT and allauth for Django "+version)
+}
+
+// recordedPath returns the PYTHONPATH install.sh recorded for a known Django
+// version in CacheDir()/dir/<version>/.ok; what names the installed thing in
+// the ErrAbsent error.
+func recordedPath(version, dir, what string) (string, error) {
 	if !slices.Contains(Versions(), version) {
 		return "", fmt.Errorf("djangotest: unknown Django version %q (want one of %v)", version, Versions())
 	}
-	b, err := os.ReadFile(filepath.Join(CacheDir(), "extras", version, ".ok"))
+	b, err := os.ReadFile(filepath.Join(CacheDir(), dir, version, ".ok"))
 	if err != nil {
-		return "", fmt.Errorf("djangotest: DRF, SimpleJWT and allauth for Django %s %w in %s (run interop/django/install.sh): %w", version, ErrAbsent, CacheDir(), err)
+		return "", fmt.Errorf("djangotest: %s %w in %s (run interop/django/install.sh): %w", what, ErrAbsent, CacheDir(), err)
 	}
 	return strings.TrimSpace(string(b)), nil
 }

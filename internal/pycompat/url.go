@@ -31,17 +31,17 @@ func ParseURL(s string) (u URL, ok bool) {
 	for len(s) > 0 && s[0] <= ' ' {
 		s = s[1:]
 	}
-	if i := strings.IndexByte(s, ':'); i > 0 && isASCIIAlpha(s[0]) {
+	if i := strings.IndexByte(s, ':'); i > 0 && IsASCIIAlpha(s[0]) {
 		valid := true
 		for j := 0; j < i; j++ {
 			c := s[j]
-			if !(isASCIIAlpha(c) || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			if !(IsASCIIAlpha(c) || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
 				valid = false
 				break
 			}
 		}
 		if valid {
-			u.Scheme, s = asciiLower(s[:i]), s[i+1:]
+			u.Scheme, s = ASCIILower(s[:i]), s[i+1:]
 		}
 	}
 	if strings.HasPrefix(s, "//") {
@@ -141,11 +141,14 @@ func usesNetloc(scheme string) bool {
 	return false
 }
 
-func isASCIIAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+// IsASCIIAlpha reports whether c is an ASCII letter.
+func IsASCIIAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
 
-func asciiLower(s string) string {
+// ASCIILower lower-cases the ASCII letters of s (scheme and host names);
+// s itself is returned when it has none in upper case.
+func ASCIILower(s string) string {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 'A' && s[i] <= 'Z' {
 			return strings.ToLower(s)

@@ -61,6 +61,9 @@ func PostgresURL(t testing.TB) string {
 	if err == nil {
 		err = admin.PingContext(ctx)
 	}
+	if err != nil && admin != nil {
+		admin.Close()
+	}
 	Require(t, "PostgreSQL", err == nil, fmt.Sprint(err))
 	name := "dmrtest_" + strings.ToLower(sanitize(t.Name())) + "_" + randSuffix()
 	if len(name) > 63 {

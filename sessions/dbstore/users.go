@@ -22,40 +22,34 @@ func (s *Store) UserSessionKeys(ctx context.Context, userID, keep string) ([]str
 	var found []string
 	after := ""
 	for {
-		n, err := s.scanBatch(ctx, after, keep, userID, &found)
+		n, last, err := s.scanBatch(ctx, after, keep, userID, &found)
 		if err != nil {
 			return found, err
 		}
-		if n.count < ScanBatch {
+		if n < ScanBatch {
 			return found, nil
 		}
-		after = n.last
+		after = last
 	}
 }
 
-type batch struct {
-	count int
-	last  string
-}
-
 // scanBatch reads up to ScanBatch rows after the key after, under one
-// operation deadline.
-func (s *Store) scanBatch(ctx context.Context, after, keep, userID string, found *[]string) (batch, error) {
+// operation deadline, and returns how many it read and the last key.
+func (s *Store) scanBatch(ctx context.Context, after, keep, userID string, found *[]string) (n int, last string, err error) {
 	ctx, cancel := s.db.Context(ctx)
 	defer cancel()
-	var b batch
 	rows, err := s.db.Read.QueryContext(ctx, s.q.scan, after, ScanBatch)
 	if err != nil {
-		return b, fmt.Errorf("dbstore: scan sessions: %w", err)
+		return 0, "", fmt.Errorf("dbstore: scan sessions: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var key, data string
 		if err := rows.Scan(&key, &data); err != nil {
-			return b, fmt.Errorf("dbstore: scan sessions: %w", err)
+			return n, last, fmt.Errorf("dbstore: scan sessions: %w", err)
 		}
-		b.count++
-		b.last = key
+		n++
+		last = key
 		if key == keep {
 			continue
 		}
@@ -69,9 +63,9 @@ func (s *Store) scanBatch(ctx context.Context, after, keep, userID string, found
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return b, fmt.Errorf("dbstore: scan sessions: %w", err)
+		return n, last, fmt.Errorf("dbstore: scan sessions: %w", err)
 	}
-	return b, nil
+	return n, last, nil
 }
 
 // userIDEqual compares a stored _auth_user_id (a string in Django; a number

@@ -10,6 +10,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dmr-go/dmr/internal/redisfail"
 	"github.com/dmr-go/dmr/sessions"
 )
 
@@ -182,7 +183,7 @@ func (s *Cache) Load(ctx context.Context, key string) (sessions.Record, error) {
 	}
 	val, expiry, found, err := s.get(ctx, s.RedisKey(key))
 	if err != nil {
-		return sessions.Record{}, fmt.Errorf("redisstore: load: %w", markRedis(err))
+		return sessions.Record{}, fmt.Errorf("redisstore: load: %w", redisfail.Mark(err))
 	}
 	if !found {
 		return sessions.Record{}, sessions.ErrNotFound
@@ -213,7 +214,7 @@ func (s *Cache) Create(ctx context.Context, r sessions.Record) (string, error) {
 	}
 	set, err := s.c.SetNX(ctx, s.RedisKey(r.Key), val, ttl).Result()
 	if err != nil {
-		return "", fmt.Errorf("redisstore: create: %w", markRedis(err))
+		return "", fmt.Errorf("redisstore: create: %w", redisfail.Mark(err))
 	}
 	if !set {
 		return "", sessions.ErrKeyExists
@@ -237,7 +238,7 @@ func (s *Cache) Save(ctx context.Context, r sessions.Record) (string, error) {
 	}
 	res, err := casScript.Run(ctx, s.c, []string{s.RedisKey(r.Key)}, r.Version, val, ttl.Milliseconds()).Int()
 	if err != nil {
-		return "", fmt.Errorf("redisstore: save: %w", markRedis(err))
+		return "", fmt.Errorf("redisstore: save: %w", redisfail.Mark(err))
 	}
 	switch res {
 	case 1:
@@ -254,7 +255,7 @@ func (s *Cache) Delete(ctx context.Context, key string) error {
 		return nil
 	}
 	if err := s.c.Del(ctx, s.RedisKey(key)).Err(); err != nil {
-		return fmt.Errorf("redisstore: delete: %w", markRedis(err))
+		return fmt.Errorf("redisstore: delete: %w", redisfail.Mark(err))
 	}
 	return nil
 }
@@ -266,7 +267,7 @@ func (s *Cache) Exists(ctx context.Context, key string) (bool, error) {
 	}
 	n, err := s.c.Exists(ctx, s.RedisKey(key)).Result()
 	if err != nil {
-		return false, fmt.Errorf("redisstore: exists: %w", markRedis(err))
+		return false, fmt.Errorf("redisstore: exists: %w", redisfail.Mark(err))
 	}
 	return n > 0, nil
 }

@@ -76,10 +76,11 @@ func (s *CachedDB) Load(ctx context.Context, key string) (sessions.Record, error
 		s.br.failed()
 		s.cacheFailed(ctx, "load", err)
 	case found:
-		r, err := s.decode(val)
+		o, err := s.unpickle(val)
 		if err == nil {
-			r.Key, r.Expiry, r.Version = key, expiry, versionCache+r.Version
-			return r, nil
+			// The cached bytes are the Version (see decode), copied once
+			// with their prefix.
+			return sessions.Record{Key: key, Data: o, Expiry: expiry, Version: versionCache + string(val)}, nil
 		}
 		s.log.WarnContext(ctx, "cached session unusable", "store", "cached_db", "error", err)
 	}
@@ -88,38 +89,37 @@ func (s *CachedDB) Load(ctx context.Context, key string) (sessions.Record, error
 	if err != nil {
 		return sessions.Record{}, err
 	}
-	s.refresh(ctx, key, r.Data, r.Expiry)
+	s.refresh(ctx, rkey, r.Data, r.Expiry)
 	r.Version = versionDB + r.Version
 	return r, nil
 }
 
-// refresh sets the cache entry; failures are logged, not returned (the
-// database already has the data), as Django 5.1+ does, and the entry is
-// deleted so that it cannot go stale.
-func (s *CachedDB) refresh(ctx context.Context, key string, o *pyjson.Object, expiry time.Time) {
-	if s.br.markDirty(s.RedisKey(key)) {
+// refresh sets the cache entry under the Redis key rkey (RedisKey);
+// failures are logged, not returned (the database already has the data), as
+// Django 5.1+ does, and the entry is deleted so that it cannot go stale.
+func (s *CachedDB) refresh(ctx context.Context, rkey string, o *pyjson.Object, expiry time.Time) {
+	if s.br.markDirty(rkey) {
 		return // Redis is being skipped: its copy is deleted on recovery
 	}
 	ttl, live := s.ttl(expiry)
 	if !live {
-		s.forget(ctx, key)
+		s.forget(ctx, rkey)
 		return
 	}
 	val, err := s.encode(o)
 	if err == nil {
-		err = s.c.Set(ctx, s.RedisKey(key), val, ttl).Err()
+		err = s.c.Set(ctx, rkey, val, ttl).Err()
 	}
 	if err != nil {
 		s.cacheFailed(ctx, "set", err)
-		s.forget(ctx, key)
+		s.forget(ctx, rkey)
 	}
 }
 
-// forget deletes the cache entry, logging failures.
-// While Redis is failing, the key is remembered and its entry deleted on
-// recovery instead.
-func (s *CachedDB) forget(ctx context.Context, key string) {
-	rkey := s.RedisKey(key)
+// forget deletes the cache entry under the Redis key rkey, logging
+// failures. While Redis is failing, the key is remembered and its entry
+// deleted on recovery instead.
+func (s *CachedDB) forget(ctx context.Context, rkey string) {
 	if s.br.markDirty(rkey) {
 		return
 	}
@@ -135,7 +135,7 @@ func (s *CachedDB) Create(ctx context.Context, r sessions.Record) (string, error
 	if err != nil {
 		return "", err
 	}
-	s.refresh(ctx, r.Key, r.Data, r.Expiry)
+	s.refresh(ctx, s.RedisKey(r.Key), r.Data, r.Expiry)
 	return versionDB + data, nil
 }
 
@@ -154,7 +154,7 @@ func (s *CachedDB) Save(ctx context.Context, r sessions.Record) (string, error) 
 	case strings.HasPrefix(r.Version, versionCache):
 		expect, err = s.rowMatchingCache(ctx, r.Key, r.Version[len(versionCache):])
 		if err != nil {
-			s.forget(ctx, r.Key)
+			s.forget(ctx, s.RedisKey(r.Key))
 			return "", err
 		}
 	default:
@@ -162,10 +162,10 @@ func (s *CachedDB) Save(ctx context.Context, r sessions.Record) (string, error) 
 	}
 	data, err := s.db.Save(ctx, sessions.Record{Key: r.Key, Data: r.Data, Expiry: r.Expiry, Version: expect})
 	if err != nil {
-		s.forget(ctx, r.Key)
+		s.forget(ctx, s.RedisKey(r.Key))
 		return "", err
 	}
-	s.refresh(ctx, r.Key, r.Data, r.Expiry)
+	s.refresh(ctx, s.RedisKey(r.Key), r.Data, r.Expiry)
 	return versionDB + data, nil
 }
 
@@ -195,7 +195,7 @@ func (s *CachedDB) Delete(ctx context.Context, key string) error {
 	if key == "" {
 		return nil
 	}
-	s.forget(ctx, key)
+	s.forget(ctx, s.RedisKey(key))
 	return nil
 }
 

@@ -6,14 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/dmr-go/dmr/internal/redisfail"
 )
-
-// markRedis marks err apierror.ErrUnavailable when it says Redis is down,
-// unreachable, too slow or not ready (internal/redisfail); other errors
-// (redis.Nil, a script error) are returned unchanged.
-func markRedis(err error) error { return redisfail.Mark(err) }
 
 // DefaultCacheCooldown is CachedDB's default Options.CacheCooldown.
 const DefaultCacheCooldown = time.Second
