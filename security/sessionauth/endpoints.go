@@ -220,46 +220,72 @@ func login[P, R any](ctx context.Context, o loginConfig[P, R], p *P) (*R, error)
 	if err != nil {
 		return nil, err
 	}
-	var ip netip.Addr
-	username := creds["username"]
-	if o.Throttle != nil {
-		// Before authenticating: a refused attempt costs no hash.
-		ip = o.Throttle.ClientIP(r)
-		if err := o.Throttle.Begin(ctx, ip, username); err != nil {
-			if isStatus(err, http.StatusTooManyRequests) {
-				o.observe(ctx, OutcomeThrottled)
-			}
-			return nil, err
-		}
-	}
-	u, err := o.Auth.Authenticate(ctx, creds)
-	if err != nil && !errors.Is(err, auth.ErrPermissionDenied) {
-		if errors.Is(err, hashers.ErrBusy) {
-			o.observe(ctx, OutcomeBusy)
-		}
+	u, err := CheckCredentials(ctx, o.Auth, o.Throttle, r, creds, nil, o.Observe)
+	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		// Django's authenticate() reports a denied login (ErrPermissionDenied)
-		// as a failed one.
-		o.observe(ctx, OutcomeFailure)
-		if o.Throttle != nil {
-			if err := o.Throttle.Failed(ctx, ip, username); err != nil {
-				return nil, err
-			}
-		}
 		return nil, security.ErrNotAuthenticated
-	}
-	if o.Throttle != nil {
-		if err := o.Throttle.Succeeded(ctx, ip, username); err != nil {
-			return nil, err
-		}
 	}
 	if err := o.Auth.Login(ctx, u); err != nil {
 		return nil, err
 	}
 	o.observe(ctx, OutcomeSuccess)
 	return o.Response(ctx, u)
+}
+
+// CheckCredentials is the credential check of a login (this package's
+// login endpoint, jwtauth's obtain endpoint, basicauth): under the
+// throttle t (nil for none; r is the request whose client it counts), it
+// authenticates creds through a's backends. A failed login (no user, a
+// backend's refusal, or a user that reject, when not nil, refuses) is
+// reported to t and answers (nil, nil), unless t refuses it (its error).
+// observe, when not nil, receives OutcomeThrottled, OutcomeBusy or
+// OutcomeFailure; reporting OutcomeSuccess is the caller's, once the login
+// is complete.
+func CheckCredentials(ctx context.Context, a *auth.Auth, t Throttle, r *http.Request, creds auth.Credentials,
+	reject func(*auth.User) bool, observe func(context.Context, string)) (*auth.User, error) {
+	report := func(outcome string) {
+		if observe != nil {
+			observe(ctx, outcome)
+		}
+	}
+	var ip netip.Addr
+	username := creds["username"]
+	if t != nil {
+		// Before authenticating: a refused attempt costs no hash.
+		ip = t.ClientIP(r)
+		if err := t.Begin(ctx, ip, username); err != nil {
+			if isStatus(err, http.StatusTooManyRequests) {
+				report(OutcomeThrottled)
+			}
+			return nil, err
+		}
+	}
+	u, err := a.Authenticate(ctx, creds)
+	if err != nil && !errors.Is(err, auth.ErrPermissionDenied) {
+		if errors.Is(err, hashers.ErrBusy) {
+			report(OutcomeBusy)
+		}
+		return nil, err
+	}
+	if u == nil || (reject != nil && reject(u)) {
+		// Django's authenticate() reports a denied login (ErrPermissionDenied)
+		// as a failed one.
+		report(OutcomeFailure)
+		if t != nil {
+			if err := t.Failed(ctx, ip, username); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+	if t != nil {
+		if err := t.Succeeded(ctx, ip, username); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 func (o LoginOptions[P, R]) observe(ctx context.Context, outcome string) {
