@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"hash"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -104,8 +103,6 @@ type verified struct {
 	userID, backend, hash string
 }
 
-var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-
 // New validates o and returns an Auth.
 func New(o Options) (*Auth, error) {
 	if o.Auth == nil {
@@ -115,7 +112,7 @@ func New(o Options) (*Auth, error) {
 	if a.scheme == "" {
 		a.scheme = DefaultSchemeName
 	}
-	if !schemeNameRE.MatchString(a.scheme) {
+	if !security.ValidSchemeName(a.scheme) {
 		return nil, fmt.Errorf("basicauth: invalid security scheme name %q (letters, digits, '.', '-' and '_' only)", a.scheme)
 	}
 	realm := o.Realm

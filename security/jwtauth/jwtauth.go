@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,8 +131,6 @@ type Auth struct {
 
 var _ security.Challenger = (*Auth)(nil)
 
-var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-
 // New validates o and returns an Auth.
 func New(o Options) (*Auth, error) {
 	if o.Auth == nil {
@@ -199,7 +196,7 @@ func New(o Options) (*Auth, error) {
 			return nil, errors.New("jwtauth: Options.CSRF is required with Options.Cookie: a cookie-borne token without CSRF checks is not safe")
 		}
 	}
-	if !schemeNameRE.MatchString(o.SchemeName) {
+	if !security.ValidSchemeName(o.SchemeName) {
 		return nil, fmt.Errorf("jwtauth: invalid security scheme name %q", o.SchemeName)
 	}
 	if o.Now == nil {
