@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -338,8 +337,10 @@ func (a *Auth) tokenUser(ctx context.Context, t *Token) (*auth.User, error) {
 	if !a.o.AllowInactive && !u.IsActive {
 		return nil, a.refuse(MsgUserInactive)
 	}
-	if a.o.CheckRevokeToken && t.Revoke != passwordHash(u.Password) {
-		return nil, a.refuse(MsgPasswordChanged)
+	if a.o.CheckRevokeToken {
+		if h := upperMD5(u.Password); t.Revoke != string(h[:]) {
+			return nil, a.refuse(MsgPasswordChanged)
+		}
 	}
 	return u, nil
 }
@@ -367,8 +368,18 @@ func (a *Auth) lookup(ctx context.Context, id string) (*auth.User, error) {
 
 // passwordHash is SimpleJWT's get_md5_hash_password.
 func passwordHash(encoded string) string {
-	sum := md5.Sum([]byte(encoded))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
+	h := upperMD5(encoded)
+	return string(h[:])
+}
+
+// upperMD5 is passwordHash in an array, so that the per-request revoke
+// check compares it without allocating.
+func upperMD5(encoded string) (h [2 * md5.Size]byte) {
+	const digits = "0123456789ABCDEF"
+	for i, b := range md5.Sum([]byte(encoded)) {
+		h[2*i], h[2*i+1] = digits[b>>4], digits[b&0x0f]
+	}
+	return h
 }
 
 // Describe implements security.Auth: an HTTP bearer scheme with
