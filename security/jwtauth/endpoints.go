@@ -203,14 +203,12 @@ func emailCredentials(_ context.Context, p *EmailObtainPayload) (auth.Credential
 
 func (o ObtainOptions[P]) registerObtain(api *dmr.API, a *Auth, path string) *dmr.Controller {
 	if o.Credentials == nil {
-		switch f := any(usernameCredentials).(type) {
-		case func(context.Context, *P) (auth.Credentials, error):
-			o.Credentials = f
-		}
-		if g, ok := any(emailCredentials).(func(context.Context, *P) (auth.Credentials, error)); ok {
-			o.Credentials = g
-		}
-		if o.Credentials == nil {
+		switch f := any(&o.Credentials).(type) {
+		case *func(context.Context, *TokenObtainPayload) (auth.Credentials, error):
+			*f = usernameCredentials
+		case *func(context.Context, *EmailObtainPayload) (auth.Credentials, error):
+			*f = emailCredentials
+		default:
 			panic("jwtauth: Register: ObtainOptions.Credentials is required for a custom payload type")
 		}
 	}
