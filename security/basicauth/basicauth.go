@@ -242,6 +242,9 @@ func (a *Auth) cacheKey(username, password string) (key [sha256.Size]byte) {
 	return key
 }
 
+// retryAfter documents the Retry-After header of the 429 and 503 answers.
+var retryAfter = []security.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}
+
 // Describe implements security.Auth: the http/basic scheme, a 401 with
 // WWW-Authenticate, the 503 of a busy hashing pool or store, and the 429
 // of the throttle when there is one.
@@ -253,12 +256,12 @@ func (a *Auth) Describe(security.Operation) security.Description {
 			{Status: http.StatusUnauthorized, Description: security.NotAuthenticatedDescription,
 				Headers: []security.Header{{Name: "WWW-Authenticate", Description: security.WWWAuthenticateDescription}}},
 			{Status: http.StatusServiceUnavailable, Description: BusyDescription,
-				Headers: []security.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}},
+				Headers: retryAfter},
 		},
 	}
 	if a.throttle != nil {
 		d.Responses = append(d.Responses, security.Response{Status: http.StatusTooManyRequests, Description: ThrottledDescription,
-			Headers: []security.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
+			Headers: retryAfter})
 	}
 	return d
 }

@@ -136,6 +136,9 @@ type LoginEndpoint interface {
 	registerLogin(api *dmr.API, a *Auth) *dmr.Controller
 }
 
+// retryAfter documents the Retry-After header of the 429 and 503 answers.
+var retryAfter = []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}
+
 type loginInput[P any] struct {
 	Body P `body:""`
 }
@@ -197,11 +200,11 @@ func (o LoginOptions[P, R]) registerLogin(api *dmr.API, a *Auth) *dmr.Controller
 		{Status: http.StatusUnauthorized},
 		{Status: http.StatusForbidden, Description: OriginFailedDescription},
 		{Status: http.StatusServiceUnavailable, Description: LoginUnavailableDescription,
-			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}},
+			Headers: retryAfter},
 	}
 	if o.Throttle != nil {
 		op.Responses = append(op.Responses, dmr.Response{Status: http.StatusTooManyRequests, Description: ThrottledDescription,
-			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
+			Headers: retryAfter})
 	}
 	cfg := loginConfig[P, R]{LoginOptions: o, Auth: a.auth, CSRF: a.csrf}
 	c := api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
@@ -384,7 +387,7 @@ func (a *Auth) RegisterCSRF(api *dmr.API, o CSRFOptions) *dmr.Controller {
 	// The token comes from the session under CSRF_USE_SESSIONS, and the
 	// session may have to be saved: a store that is down answers 503.
 	op.Responses = append(op.Responses, dmr.Response{Status: http.StatusServiceUnavailable, Description: apierror.UnavailableDescription,
-		Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
+		Headers: retryAfter})
 	c := api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
 	dmr.Get(c, op, func(ctx context.Context, _ *struct{}) (*CSRFResponse, error) {
 		tok, err := csrf.GetToken(ctx)
