@@ -265,14 +265,10 @@ func (o ObtainOptions[P]) obtain(ctx context.Context, a *Auth, p *P) (*TokenPair
 			}
 		}
 	}
-	o.observe(ctx, sessionauth.OutcomeSuccess)
+	if o.Observe != nil {
+		o.Observe(ctx, sessionauth.OutcomeSuccess)
+	}
 	return &TokenPair{Refresh: pair.Refresh, Access: pair.Access}, nil
 }
 
 func inactive(u *auth.User) bool { return !u.IsActive }
-
-func (o ObtainOptions[P]) observe(ctx context.Context, outcome string) {
-	if o.Observe != nil {
-		o.Observe(ctx, outcome)
-	}
-}

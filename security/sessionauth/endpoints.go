@@ -233,7 +233,9 @@ func login[P, R any](ctx context.Context, o loginConfig[P, R], p *P) (*R, error)
 	if err := o.Auth.Login(ctx, u); err != nil {
 		return nil, err
 	}
-	o.observe(ctx, OutcomeSuccess)
+	if o.Observe != nil {
+		o.Observe(ctx, OutcomeSuccess)
+	}
 	return o.Response(ctx, u)
 }
 
@@ -259,7 +261,7 @@ func CheckCredentials(ctx context.Context, a *auth.Auth, t Throttle, r *http.Req
 		// Before authenticating: a refused attempt costs no hash.
 		ip = t.ClientIP(r)
 		if err := t.Begin(ctx, ip, username); err != nil {
-			if isStatus(err, http.StatusTooManyRequests) {
+			if ae, ok := apierror.As(err); ok && ae.Status == http.StatusTooManyRequests {
 				report(OutcomeThrottled)
 			}
 			return nil, err
@@ -289,17 +291,6 @@ func CheckCredentials(ctx context.Context, a *auth.Auth, t Throttle, r *http.Req
 		}
 	}
 	return u, nil
-}
-
-func (o LoginOptions[P, R]) observe(ctx context.Context, outcome string) {
-	if o.Observe != nil {
-		o.Observe(ctx, outcome)
-	}
-}
-
-func isStatus(err error, status int) bool {
-	ae, ok := apierror.As(err)
-	return ok && ae.Status == status
 }
 
 func defaultCredentials(_ context.Context, p *DjangoSessionPayload) (auth.Credentials, error) {
