@@ -137,3 +137,15 @@ type Challenger interface {
 // WWWAuthenticateDescription documents the WWW-Authenticate header of a 401
 // whose endpoint has challenges.
 const WWWAuthenticateDescription = "The authentication challenges of the accepted schemes (RFC 9110), one field per scheme."
+
+// ValidSchemeName reports whether name can name a security scheme: an
+// OpenAPI component key, ^[a-zA-Z0-9._-]+$.
+func ValidSchemeName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return name != ""
+}

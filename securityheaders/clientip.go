@@ -29,6 +29,11 @@ func (t *Trust) ClientIP(r *http.Request) netip.Addr {
 			}
 		}
 	}
+	// The usual RemoteAddr, host:port, parses directly (a failed parse
+	// allocates its error).
+	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+		return normAddr(ap.Addr())
+	}
 	host := r.RemoteAddr
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h

@@ -91,7 +91,6 @@ type Limiter struct {
 	credential func(*http.Request) string
 	store      Store
 	trust      securityheaders.Trust
-	peerOnly   bool // the client is the peer address (no ClientIPHeader)
 	failClosed bool
 	logger     *slog.Logger
 	failures   lograte.Limiter
@@ -135,7 +134,6 @@ func New(o Options) (*Limiter, error) {
 			return nil, fmt.Errorf("throttle: %w", err)
 		}
 	}
-	l.peerOnly = l.trust.ClientIPHeader == ""
 	l.policy = []string{fmt.Sprintf("%q;q=%d;w=%d", o.Name, l.rule.quota(), int64(o.Rate.Period/time.Second))}
 	return l, nil
 }
@@ -287,12 +285,7 @@ func (l *Limiter) keyOf(r *http.Request) (Key, bool) {
 // (see Options.Trust), IPv6 addresses reduced to their /64 prefix, since
 // one host usually holds a whole /64.
 func (l *Limiter) ClientIP(r *http.Request) netip.Addr {
-	var a netip.Addr
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); !l.peerOnly || err != nil {
-		a = l.trust.ClientIP(r) // a trusted proxy's header, or an unusual RemoteAddr
-	} else {
-		a = ap.Addr().Unmap().WithZone("") // what Trust.ClientIP gives, without its allocations
-	}
+	a := l.trust.ClientIP(r)
 	if a.Is6() {
 		p, _ := a.Prefix(64)
 		a = p.Addr()

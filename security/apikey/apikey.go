@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/dmr-go/dmr/auth"
@@ -48,8 +47,6 @@ type Auth struct {
 	scheme string
 }
 
-var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-
 // New validates o and returns an Auth.
 func New(o Options) (*Auth, error) {
 	if o.Store == nil || o.Auth == nil {
@@ -59,7 +56,7 @@ func New(o Options) (*Auth, error) {
 	if a.scheme == "" {
 		a.scheme = DefaultSchemeName
 	}
-	if !schemeNameRE.MatchString(a.scheme) {
+	if !security.ValidSchemeName(a.scheme) {
 		return nil, fmt.Errorf("apikey: invalid security scheme name %q", a.scheme)
 	}
 	if a.cookie != "" {

@@ -1,7 +1,6 @@
 package basicauth
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -11,8 +10,6 @@ import (
 	"fmt"
 	"hash"
 	"net/http"
-	"net/netip"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +18,7 @@ import (
 	"github.com/dmr-go/dmr/internal/ttlcache"
 	"github.com/dmr-go/dmr/openapi"
 	"github.com/dmr-go/dmr/security"
+	"github.com/dmr-go/dmr/security/sessionauth"
 )
 
 // Defaults of [Options].
@@ -47,17 +45,7 @@ const (
 // Throttle is what the Basic auth needs of a failed-login throttle; a
 // *loginthrottle.Throttle (package auth/loginthrottle) is one, the same the
 // session login uses, so failures through either count together.
-type Throttle interface {
-	// ClientIP returns the address r's attempts are counted under.
-	ClientIP(r *http.Request) netip.Addr
-	// Begin refuses an attempt over the limits, before authenticating, or
-	// admits (and counts) it.
-	Begin(ctx context.Context, ip netip.Addr, username string) error
-	// Failed reports that an admitted attempt failed; it may refuse it.
-	Failed(ctx context.Context, ip netip.Addr, username string) error
-	// Succeeded reports that an admitted attempt succeeded.
-	Succeeded(ctx context.Context, ip netip.Addr, username string) error
-}
+type Throttle = sessionauth.Throttle
 
 // CacheOptions configures the cache of successful verifications.
 type CacheOptions struct {
@@ -115,8 +103,6 @@ type verified struct {
 	userID, backend, hash string
 }
 
-var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-
 // New validates o and returns an Auth.
 func New(o Options) (*Auth, error) {
 	if o.Auth == nil {
@@ -126,7 +112,7 @@ func New(o Options) (*Auth, error) {
 	if a.scheme == "" {
 		a.scheme = DefaultSchemeName
 	}
-	if !schemeNameRE.MatchString(a.scheme) {
+	if !security.ValidSchemeName(a.scheme) {
 		return nil, fmt.Errorf("basicauth: invalid security scheme name %q (letters, digits, '.', '-' and '_' only)", a.scheme)
 	}
 	realm := o.Realm
@@ -221,37 +207,22 @@ func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 
 // verify authenticates through the auth backends, under the throttle.
 func (a *Auth) verify(r *http.Request, username, password string) (*auth.User, error) {
-	ctx := r.Context()
-	var ip netip.Addr
-	if a.throttle != nil {
-		ip = a.throttle.ClientIP(r)
-		if err := a.throttle.Begin(ctx, ip, username); err != nil {
-			return nil, err
-		}
-	}
-	u, err := a.auth.Authenticate(ctx, auth.Credentials{"username": username, "password": password})
-	if err != nil && !errors.Is(err, auth.ErrPermissionDenied) {
-		// Hashing busy (503), a store down (503), another failure (500).
+	// A backend's refusal is a failed login, as in Django's authenticate();
+	// an inactive user let through by a backend such as
+	// AllowAllUsersModelBackend is refused, as DRF does. Hashing busy (503),
+	// a store down (503), another failure (500) are errors.
+	u, err := sessionauth.CheckCredentials(r.Context(), a.auth, a.throttle, r,
+		auth.Credentials{"username": username, "password": password}, inactive, nil)
+	if err != nil {
 		return nil, err
 	}
-	if u == nil || !u.IsActive {
-		// A backend's refusal is a failed login, as in Django's
-		// authenticate(); an inactive user let through by a backend such
-		// as AllowAllUsersModelBackend is refused, as DRF does.
-		if a.throttle != nil {
-			if err := a.throttle.Failed(ctx, ip, username); err != nil {
-				return nil, err
-			}
-		}
+	if u == nil {
 		return nil, security.ErrNotAuthenticated
-	}
-	if a.throttle != nil {
-		if err := a.throttle.Succeeded(ctx, ip, username); err != nil {
-			return nil, err
-		}
 	}
 	return u, nil
 }
+
+func inactive(u *auth.User) bool { return !u.IsActive }
 
 // cacheKey is HMAC-SHA256, under the per-process key, of the
 // length-prefixed username followed by the password.
@@ -271,6 +242,9 @@ func (a *Auth) cacheKey(username, password string) (key [sha256.Size]byte) {
 	return key
 }
 
+// retryAfter documents the Retry-After header of the 429 and 503 answers.
+var retryAfter = []security.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}
+
 // Describe implements security.Auth: the http/basic scheme, a 401 with
 // WWW-Authenticate, the 503 of a busy hashing pool or store, and the 429
 // of the throttle when there is one.
@@ -282,12 +256,12 @@ func (a *Auth) Describe(security.Operation) security.Description {
 			{Status: http.StatusUnauthorized, Description: security.NotAuthenticatedDescription,
 				Headers: []security.Header{{Name: "WWW-Authenticate", Description: security.WWWAuthenticateDescription}}},
 			{Status: http.StatusServiceUnavailable, Description: BusyDescription,
-				Headers: []security.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}},
+				Headers: retryAfter},
 		},
 	}
 	if a.throttle != nil {
 		d.Responses = append(d.Responses, security.Response{Status: http.StatusTooManyRequests, Description: ThrottledDescription,
-			Headers: []security.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
+			Headers: retryAfter})
 	}
 	return d
 }

@@ -2,14 +2,11 @@ package jwtauth
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"net/netip"
 
 	"github.com/dmr-go/dmr"
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/auth"
-	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/security/sessionauth"
 )
 
@@ -206,14 +203,12 @@ func emailCredentials(_ context.Context, p *EmailObtainPayload) (auth.Credential
 
 func (o ObtainOptions[P]) registerObtain(api *dmr.API, a *Auth, path string) *dmr.Controller {
 	if o.Credentials == nil {
-		switch f := any(usernameCredentials).(type) {
-		case func(context.Context, *P) (auth.Credentials, error):
-			o.Credentials = f
-		}
-		if g, ok := any(emailCredentials).(func(context.Context, *P) (auth.Credentials, error)); ok {
-			o.Credentials = g
-		}
-		if o.Credentials == nil {
+		switch f := any(&o.Credentials).(type) {
+		case *func(context.Context, *TokenObtainPayload) (auth.Credentials, error):
+			*f = usernameCredentials
+		case *func(context.Context, *EmailObtainPayload) (auth.Credentials, error):
+			*f = emailCredentials
+		default:
 			panic("jwtauth: Register: ObtainOptions.Credentials is required for a custom payload type")
 		}
 	}
@@ -247,38 +242,17 @@ func (o ObtainOptions[P]) obtain(ctx context.Context, a *Auth, p *P) (*TokenPair
 	if err != nil {
 		return nil, err
 	}
-	var ip netip.Addr
-	username := creds["username"]
-	if o.Throttle != nil {
-		ip = o.Throttle.ClientIP(dmr.Request(ctx))
-		if err := o.Throttle.Begin(ctx, ip, username); err != nil {
-			if ae, ok := apierror.As(err); ok && ae.Status == http.StatusTooManyRequests {
-				o.observe(ctx, sessionauth.OutcomeThrottled)
-			}
-			return nil, err
-		}
+	var reject func(*auth.User) bool
+	if !a.o.AllowInactive {
+		// USER_AUTHENTICATION_RULE: a user, and an active one.
+		reject = inactive
 	}
-	u, err := a.o.Auth.Authenticate(ctx, creds)
-	if err != nil && !errors.Is(err, auth.ErrPermissionDenied) {
-		if errors.Is(err, hashers.ErrBusy) {
-			o.observe(ctx, sessionauth.OutcomeBusy)
-		}
+	u, err := sessionauth.CheckCredentials(ctx, a.o.Auth, o.Throttle, dmr.Request(ctx), creds, reject, o.Observe)
+	if err != nil {
 		return nil, err
 	}
-	// USER_AUTHENTICATION_RULE: a user, and an active one.
-	if u == nil || (!a.o.AllowInactive && !u.IsActive) {
-		o.observe(ctx, sessionauth.OutcomeFailure)
-		if o.Throttle != nil {
-			if err := o.Throttle.Failed(ctx, ip, username); err != nil {
-				return nil, err
-			}
-		}
+	if u == nil {
 		return nil, a.refuse(MsgNoActiveAccount)
-	}
-	if o.Throttle != nil {
-		if err := o.Throttle.Succeeded(ctx, ip, username); err != nil {
-			return nil, err
-		}
 	}
 	pair, err := a.NewPair(ctx, u)
 	if err != nil {
@@ -291,12 +265,10 @@ func (o ObtainOptions[P]) obtain(ctx context.Context, a *Auth, p *P) (*TokenPair
 			}
 		}
 	}
-	o.observe(ctx, sessionauth.OutcomeSuccess)
+	if o.Observe != nil {
+		o.Observe(ctx, sessionauth.OutcomeSuccess)
+	}
 	return &TokenPair{Refresh: pair.Refresh, Access: pair.Access}, nil
 }
 
-func (o ObtainOptions[P]) observe(ctx context.Context, outcome string) {
-	if o.Observe != nil {
-		o.Observe(ctx, outcome)
-	}
-}
+func inactive(u *auth.User) bool { return !u.IsActive }

@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -132,8 +130,6 @@ type Auth struct {
 
 var _ security.Challenger = (*Auth)(nil)
 
-var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-
 // New validates o and returns an Auth.
 func New(o Options) (*Auth, error) {
 	if o.Auth == nil {
@@ -199,7 +195,7 @@ func New(o Options) (*Auth, error) {
 			return nil, errors.New("jwtauth: Options.CSRF is required with Options.Cookie: a cookie-borne token without CSRF checks is not safe")
 		}
 	}
-	if !schemeNameRE.MatchString(o.SchemeName) {
+	if !security.ValidSchemeName(o.SchemeName) {
 		return nil, fmt.Errorf("jwtauth: invalid security scheme name %q", o.SchemeName)
 	}
 	if o.Now == nil {
@@ -341,8 +337,10 @@ func (a *Auth) tokenUser(ctx context.Context, t *Token) (*auth.User, error) {
 	if !a.o.AllowInactive && !u.IsActive {
 		return nil, a.refuse(MsgUserInactive)
 	}
-	if a.o.CheckRevokeToken && t.Revoke != passwordHash(u.Password) {
-		return nil, a.refuse(MsgPasswordChanged)
+	if a.o.CheckRevokeToken {
+		if h := upperMD5(u.Password); t.Revoke != string(h[:]) {
+			return nil, a.refuse(MsgPasswordChanged)
+		}
 	}
 	return u, nil
 }
@@ -370,8 +368,18 @@ func (a *Auth) lookup(ctx context.Context, id string) (*auth.User, error) {
 
 // passwordHash is SimpleJWT's get_md5_hash_password.
 func passwordHash(encoded string) string {
-	sum := md5.Sum([]byte(encoded))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
+	h := upperMD5(encoded)
+	return string(h[:])
+}
+
+// upperMD5 is passwordHash in an array, so that the per-request revoke
+// check compares it without allocating.
+func upperMD5(encoded string) (h [2 * md5.Size]byte) {
+	const digits = "0123456789ABCDEF"
+	for i, b := range md5.Sum([]byte(encoded)) {
+		h[2*i], h[2*i+1] = digits[b>>4], digits[b&0x0f]
+	}
+	return h
 }
 
 // Describe implements security.Auth: an HTTP bearer scheme with

@@ -136,6 +136,9 @@ type LoginEndpoint interface {
 	registerLogin(api *dmr.API, a *Auth) *dmr.Controller
 }
 
+// retryAfter documents the Retry-After header of the 429 and 503 answers.
+var retryAfter = []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}
+
 type loginInput[P any] struct {
 	Body P `body:""`
 }
@@ -197,11 +200,11 @@ func (o LoginOptions[P, R]) registerLogin(api *dmr.API, a *Auth) *dmr.Controller
 		{Status: http.StatusUnauthorized},
 		{Status: http.StatusForbidden, Description: OriginFailedDescription},
 		{Status: http.StatusServiceUnavailable, Description: LoginUnavailableDescription,
-			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}},
+			Headers: retryAfter},
 	}
 	if o.Throttle != nil {
 		op.Responses = append(op.Responses, dmr.Response{Status: http.StatusTooManyRequests, Description: ThrottledDescription,
-			Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
+			Headers: retryAfter})
 	}
 	cfg := loginConfig[P, R]{LoginOptions: o, Auth: a.auth, CSRF: a.csrf}
 	c := api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
@@ -220,57 +223,74 @@ func login[P, R any](ctx context.Context, o loginConfig[P, R], p *P) (*R, error)
 	if err != nil {
 		return nil, err
 	}
-	var ip netip.Addr
-	username := creds["username"]
-	if o.Throttle != nil {
-		// Before authenticating: a refused attempt costs no hash.
-		ip = o.Throttle.ClientIP(r)
-		if err := o.Throttle.Begin(ctx, ip, username); err != nil {
-			if isStatus(err, http.StatusTooManyRequests) {
-				o.observe(ctx, OutcomeThrottled)
-			}
-			return nil, err
-		}
-	}
-	u, err := o.Auth.Authenticate(ctx, creds)
-	if err != nil && !errors.Is(err, auth.ErrPermissionDenied) {
-		if errors.Is(err, hashers.ErrBusy) {
-			o.observe(ctx, OutcomeBusy)
-		}
+	u, err := CheckCredentials(ctx, o.Auth, o.Throttle, r, creds, nil, o.Observe)
+	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		// Django's authenticate() reports a denied login (ErrPermissionDenied)
-		// as a failed one.
-		o.observe(ctx, OutcomeFailure)
-		if o.Throttle != nil {
-			if err := o.Throttle.Failed(ctx, ip, username); err != nil {
-				return nil, err
-			}
-		}
 		return nil, security.ErrNotAuthenticated
-	}
-	if o.Throttle != nil {
-		if err := o.Throttle.Succeeded(ctx, ip, username); err != nil {
-			return nil, err
-		}
 	}
 	if err := o.Auth.Login(ctx, u); err != nil {
 		return nil, err
 	}
-	o.observe(ctx, OutcomeSuccess)
+	if o.Observe != nil {
+		o.Observe(ctx, OutcomeSuccess)
+	}
 	return o.Response(ctx, u)
 }
 
-func (o LoginOptions[P, R]) observe(ctx context.Context, outcome string) {
-	if o.Observe != nil {
-		o.Observe(ctx, outcome)
+// CheckCredentials is the credential check of a login (this package's
+// login endpoint, jwtauth's obtain endpoint, basicauth): under the
+// throttle t (nil for none; r is the request whose client it counts), it
+// authenticates creds through a's backends. A failed login (no user, a
+// backend's refusal, or a user that reject, when not nil, refuses) is
+// reported to t and answers (nil, nil), unless t refuses it (its error).
+// observe, when not nil, receives OutcomeThrottled, OutcomeBusy or
+// OutcomeFailure; reporting OutcomeSuccess is the caller's, once the login
+// is complete.
+func CheckCredentials(ctx context.Context, a *auth.Auth, t Throttle, r *http.Request, creds auth.Credentials,
+	reject func(*auth.User) bool, observe func(context.Context, string)) (*auth.User, error) {
+	report := func(outcome string) {
+		if observe != nil {
+			observe(ctx, outcome)
+		}
 	}
-}
-
-func isStatus(err error, status int) bool {
-	ae, ok := apierror.As(err)
-	return ok && ae.Status == status
+	var ip netip.Addr
+	username := creds["username"]
+	if t != nil {
+		// Before authenticating: a refused attempt costs no hash.
+		ip = t.ClientIP(r)
+		if err := t.Begin(ctx, ip, username); err != nil {
+			if ae, ok := apierror.As(err); ok && ae.Status == http.StatusTooManyRequests {
+				report(OutcomeThrottled)
+			}
+			return nil, err
+		}
+	}
+	u, err := a.Authenticate(ctx, creds)
+	if err != nil && !errors.Is(err, auth.ErrPermissionDenied) {
+		if errors.Is(err, hashers.ErrBusy) {
+			report(OutcomeBusy)
+		}
+		return nil, err
+	}
+	if u == nil || (reject != nil && reject(u)) {
+		// Django's authenticate() reports a denied login (ErrPermissionDenied)
+		// as a failed one.
+		report(OutcomeFailure)
+		if t != nil {
+			if err := t.Failed(ctx, ip, username); err != nil {
+				return nil, err
+			}
+		}
+		return nil, nil
+	}
+	if t != nil {
+		if err := t.Succeeded(ctx, ip, username); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 func defaultCredentials(_ context.Context, p *DjangoSessionPayload) (auth.Credentials, error) {
@@ -358,7 +378,7 @@ func (a *Auth) RegisterCSRF(api *dmr.API, o CSRFOptions) *dmr.Controller {
 	// The token comes from the session under CSRF_USE_SESSIONS, and the
 	// session may have to be saved: a store that is down answers 503.
 	op.Responses = append(op.Responses, dmr.Response{Status: http.StatusServiceUnavailable, Description: apierror.UnavailableDescription,
-		Headers: []dmr.Header{{Name: "Retry-After", Description: "Seconds to wait before retrying."}}})
+		Headers: retryAfter})
 	c := api.Controller(dmr.ControllerConfig{Name: o.ControllerName, Path: o.Path, NoAuth: true})
 	dmr.Get(c, op, func(ctx context.Context, _ *struct{}) (*CSRFResponse, error) {
 		tok, err := csrf.GetToken(ctx)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -181,8 +180,6 @@ type Auth struct {
 	checks     []Check
 }
 
-var schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-
 // ValidCookieName reports whether name can be sent as a cookie name (an
 // invalid one would make net/http drop the cookie silently).
 func ValidCookieName(name string) bool {
@@ -216,7 +213,7 @@ func New(o Options) (*Auth, error) {
 		return nil, fmt.Errorf("sessionauth: invalid session cookie name %q", a.cookie)
 	}
 	for _, n := range []string{a.scheme, a.csrfScheme} {
-		if !schemeNameRE.MatchString(n) {
+		if !security.ValidSchemeName(n) {
 			return nil, fmt.Errorf("sessionauth: invalid security scheme name %q (letters, digits, '.', '-' and '_' only)", n)
 		}
 	}

@@ -78,10 +78,7 @@ type Auth struct {
 	checks  []sessionauth.Check
 }
 
-var (
-	schemeNameRE = regexp.MustCompile(`^[a-zA-Z0-9._-]+$`)
-	httpTokenRE  = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-)
+var httpTokenRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 // New validates o and returns an Auth. Tokens deleted through o.Tokens
 // leave the cache at once.
@@ -102,7 +99,7 @@ func New(o Options) (*Auth, error) {
 	if !httpTokenRE.MatchString(a.keyword) {
 		return nil, fmt.Errorf("tokenauth: invalid keyword %q (an HTTP token: letters, digits and !#$%%&'*+-.^_`|~)", a.keyword)
 	}
-	if !schemeNameRE.MatchString(a.scheme) {
+	if !security.ValidSchemeName(a.scheme) {
 		return nil, fmt.Errorf("tokenauth: invalid security scheme name %q (letters, digits, '.', '-' and '_' only)", a.scheme)
 	}
 	for i, c := range o.Checks {
