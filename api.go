@@ -409,12 +409,3 @@ func (em *errorModel) render(e *apierror.Error) []byte {
 	}
 	return b
 }
-
-func sortedStatuses(m map[int]bool) []int {
-	out := make([]int, 0, len(m))
-	for s := range m {
-		out = append(out, s)
-	}
-	slices.SortFunc(out, cmp.Compare)
-	return out
-}
