@@ -249,6 +249,7 @@ func conflicts(x, y *route) (string, bool) {
 	}
 	xMore, yMore := false, false
 	example := make([]string, len(x.segs))
+	xp := 0 // x's parameters before segment i
 	for i := range x.segs {
 		switch {
 		case !x.isParam[i] && !y.isParam[i]:
@@ -263,24 +264,16 @@ func conflicts(x, y *route) (string, bool) {
 			yMore = true
 			example[i] = y.segs[i]
 		default:
-			example[i] = x.params[paramIndex(x, i)]
+			example[i] = x.params[xp]
+		}
+		if x.isParam[i] {
+			xp++
 		}
 	}
 	if xMore && yMore {
 		return "/" + strings.Join(example, "/"), true
 	}
 	return "", false
-}
-
-// paramIndex returns the index in rt.params of the parameter at segment i.
-func paramIndex(rt *route, i int) int {
-	n := 0
-	for j := range i {
-		if rt.isParam[j] {
-			n++
-		}
-	}
-	return n
 }
 
 // ServeHTTP routes the request to its endpoint as net/http's ServeMux
@@ -408,13 +401,4 @@ func (em *errorModel) render(e *apierror.Error) []byte {
 		return appendErrorBody(nil, errInternal().Details)
 	}
 	return b
-}
-
-func sortedStatuses(m map[int]bool) []int {
-	out := make([]int, 0, len(m))
-	for s := range m {
-		out = append(out, s)
-	}
-	slices.SortFunc(out, cmp.Compare)
-	return out
 }

@@ -317,8 +317,6 @@ func (ep *endpoint) operation(g *openapi.Generator, comps *openapi.Components) (
 	return op, nil
 }
 
-// hasParameter reports whether ps has a parameter with p's name and location
-// (header names compare without case).
 // authParameter is parameter p of auth description d as the operation
 // documents it. The auths are alternatives (the security list is an OR), so
 // a parameter one of them requires is required by the operation only when
@@ -335,12 +333,7 @@ func (ep *endpoint) authParameter(d security.Description, p *openapi.Parameter) 
 		if o.Requirement == nil {
 			continue
 		}
-		required := false
-		for _, q := range o.Parameters {
-			if q.Required && q.In == p.In && (q.Name == p.Name || p.In == "header" && strings.EqualFold(q.Name, p.Name)) {
-				required = true
-			}
-		}
+		required := slices.ContainsFunc(o.Parameters, func(q *openapi.Parameter) bool { return q.Required && sameParameter(q, p) })
 		if !required {
 			cp := *p
 			cp.Required = false
@@ -355,13 +348,15 @@ func (ep *endpoint) authParameter(d security.Description, p *openapi.Parameter) 
 	return p
 }
 
+// hasParameter reports whether ps has a parameter with p's name and location.
 func hasParameter(ps []*openapi.Parameter, p *openapi.Parameter) bool {
-	for _, q := range ps {
-		if q.In == p.In && (q.Name == p.Name || p.In == "header" && strings.EqualFold(q.Name, p.Name)) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ps, func(q *openapi.Parameter) bool { return sameParameter(q, p) })
+}
+
+// sameParameter reports whether q and p have one name and location (header
+// names compare without case).
+func sameParameter(q, p *openapi.Parameter) bool {
+	return q.In == p.In && (q.Name == p.Name || p.In == "header" && strings.EqualFold(q.Name, p.Name))
 }
 
 // docCookie is a cookie a response sets, as the document shows it.

@@ -59,7 +59,6 @@ type param struct {
 
 // inputPlan is the precomputed reading of an input type.
 type inputPlan struct {
-	typ        reflect.Type
 	params     []param
 	hasQuery   bool
 	body       *shape.Type

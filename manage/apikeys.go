@@ -77,18 +77,12 @@ func (c *cli) createAPIKey(ctx context.Context, username, name string, expires t
 	if expires < 0 {
 		return fmt.Errorf("createapikey: --expires %v: want a positive duration (or none: never expires)", expires)
 	}
-	env, err := c.open(ctx)
+	env, u, err := c.openUser(ctx, "createapikey", username,
+		fmt.Errorf("createapikey: user %q does not exist", username))
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	u, err := env.Users.UserByUsername(ctx, username)
-	if errors.Is(err, auth.ErrUserNotFound) {
-		return fmt.Errorf("createapikey: user %q does not exist", username)
-	}
-	if err != nil {
-		return fmt.Errorf("createapikey: %w", err)
-	}
 	if !u.IsActive {
 		return fmt.Errorf("createapikey: user %q is inactive", username)
 	}

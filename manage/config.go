@@ -269,39 +269,19 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if c.RedisFormat, c.RedisCompressor, err = redisFormatFromEnv(get(EnvRedisBackend), get(EnvRedisCompressor)); err != nil {
 		return Config{}, err
 	}
-	// One helper per kind of value; each error names the variable and what
-	// it wants.
-	boolean := func(name string, dst *bool) {
-		if v := get(name); v != "" && err == nil {
-			if *dst, err = strconv.ParseBool(v); err != nil {
-				err = fmt.Errorf("%s=%q: want 1 or 0", name, v)
-			}
-		}
-	}
-	duration := func(name string, min time.Duration, want string) (time.Duration, bool) {
-		v := get(name)
-		if v == "" || err != nil {
-			return 0, false
-		}
-		d, perr := time.ParseDuration(v)
-		if perr != nil || d < min {
-			err = fmt.Errorf("%s=%q: want %s", name, v, want)
-			return 0, false
-		}
-		return d, true
-	}
-	boolean(EnvCSRFUseSessions, &c.CSRFUseSessions)
-	if d, ok := duration(EnvAuthCacheTTL, 0, "a duration such as 1s or 500ms, or 0 to disable"); ok {
+	r := envReader{get: get}
+	r.boolean(EnvCSRFUseSessions, &c.CSRFUseSessions)
+	if d, ok := r.duration(EnvAuthCacheTTL, 0, "a duration such as 1s or 500ms, or 0 to disable"); ok {
 		c.AuthCacheTTL = &d
 	}
 	for _, l := range []struct {
 		name string
 		dst  *int
 	}{{EnvLoginFailureLimit, &c.LoginFailureLimit}, {EnvLoginIPFailureLimit, &c.LoginIPFailureLimit}} {
-		if v := get(l.name); v != "" && err == nil {
+		if v := get(l.name); v != "" && r.err == nil {
 			n, perr := strconv.Atoi(v)
 			if perr != nil || n < 0 {
-				err = fmt.Errorf("%s=%q: want a number of failures, or 0 to turn the limit off", l.name, v)
+				r.err = fmt.Errorf("%s=%q: want a number of failures, or 0 to turn the limit off", l.name, v)
 			} else if n == 0 {
 				*l.dst = -1 // off
 			} else {
@@ -309,17 +289,18 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 			}
 		}
 	}
-	if d, ok := duration(EnvLoginCoolOff, time.Second, "a duration of at least 1s, such as 15m"); ok {
+	if d, ok := r.duration(EnvLoginCoolOff, time.Second, "a duration of at least 1s, such as 15m"); ok {
 		c.LoginCoolOff = d
 	}
-	if d, ok := duration(EnvBodyTimeout, time.Nanosecond, "a positive duration such as 30s"); ok {
+	if d, ok := r.duration(EnvBodyTimeout, time.Nanosecond, "a positive duration such as 30s"); ok {
 		c.BodyTimeout = d
 	}
 	c.MetricsAddr = get(EnvMetricsAddr)
-	boolean(EnvPProf, &c.PProf)
-	if d, ok := duration(EnvDBTimeout, time.Nanosecond, "a positive duration such as 5s or 500ms"); ok {
+	r.boolean(EnvPProf, &c.PProf)
+	if d, ok := r.duration(EnvDBTimeout, time.Nanosecond, "a positive duration such as 5s or 500ms"); ok {
 		c.DBTimeout = d
 	}
+	err = r.err
 	if err == nil {
 		c.ThrottleRates, c.ThrottleStore, err = throttleFromEnv(get)
 	}
@@ -337,6 +318,38 @@ func ConfigFromEnv(lookup func(string) (string, bool)) (Config, error) {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// envReader reads typed variables through get, keeping the first error,
+// which names the variable and what it wants; once there is one, the
+// readers do nothing.
+type envReader struct {
+	get func(string) string
+	err error
+}
+
+// boolean sets *dst from the variable name when it is set.
+func (r *envReader) boolean(name string, dst *bool) {
+	if v := r.get(name); v != "" && r.err == nil {
+		if *dst, r.err = strconv.ParseBool(v); r.err != nil {
+			r.err = fmt.Errorf("%s=%q: want 1 or 0", name, v)
+		}
+	}
+}
+
+// duration returns the variable name as a duration of at least min, and
+// whether it is set (and valid); want describes the valid values.
+func (r *envReader) duration(name string, min time.Duration, want string) (time.Duration, bool) {
+	v := r.get(name)
+	if v == "" || r.err != nil {
+		return 0, false
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min {
+		r.err = fmt.Errorf("%s=%q: want %s", name, v, want)
+		return 0, false
+	}
+	return d, true
 }
 
 func splitList(s string) []string {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/drftoken"
 	"github.com/dmr-go/dmr/security/tokenauth"
 )
@@ -73,18 +72,12 @@ func (c *cli) createToken(ctx context.Context, o createTokenFlags) error {
 	if o.username == "" {
 		return errors.New("createtoken: --username is required")
 	}
-	env, err := c.open(ctx)
+	env, u, err := c.openUser(ctx, "createtoken", o.username,
+		fmt.Errorf("createtoken: Cannot create the Token: user %s does not exist", o.username))
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	u, err := env.Users.UserByUsername(ctx, o.username)
-	if errors.Is(err, auth.ErrUserNotFound) {
-		return fmt.Errorf("createtoken: Cannot create the Token: user %s does not exist", o.username)
-	}
-	if err != nil {
-		return fmt.Errorf("createtoken: %w", err)
-	}
 	t, _, err := env.DRFTokens.Create(ctx, u.ID, o.reset)
 	if err != nil {
 		return fmt.Errorf("createtoken: %w", err)

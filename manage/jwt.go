@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -83,37 +82,22 @@ func jwtFromEnv(get func(string) string) (JWTConfig, error) {
 		Issuer:          get(EnvJWTIssuer),
 		AuthHeaderTypes: splitList(get(EnvJWTAuthHeaderTypes)),
 	}
-	for _, b := range []struct {
-		name string
-		dst  *bool
-	}{
-		{EnvJWTRotateRefresh, &c.RotateRefresh}, {EnvJWTBlacklist, &c.Blacklist},
-		{EnvJWTBlacklistAfterRotation, &c.BlacklistAfterRotation}, {EnvJWTCheckRevokeToken, &c.CheckRevokeToken},
-	} {
-		if v := get(b.name); v != "" {
-			var err error
-			if *b.dst, err = strconv.ParseBool(v); err != nil {
-				return JWTConfig{}, fmt.Errorf("%s=%q: want 1 or 0", b.name, v)
-			}
-		}
+	r := envReader{get: get}
+	r.boolean(EnvJWTRotateRefresh, &c.RotateRefresh)
+	r.boolean(EnvJWTBlacklist, &c.Blacklist)
+	r.boolean(EnvJWTBlacklistAfterRotation, &c.BlacklistAfterRotation)
+	r.boolean(EnvJWTCheckRevokeToken, &c.CheckRevokeToken)
+	if d, ok := r.duration(EnvJWTAccessLifetime, time.Second, "a duration of at least 1s, such as 5m"); ok {
+		c.AccessLifetime = d
 	}
-	for _, d := range []struct {
-		name string
-		dst  *time.Duration
-		min  time.Duration
-		want string
-	}{
-		{EnvJWTAccessLifetime, &c.AccessLifetime, time.Second, "a duration of at least 1s, such as 5m"},
-		{EnvJWTRefreshLifetime, &c.RefreshLifetime, time.Second, "a duration of at least 1s, such as 24h"},
-		{EnvJWTLeeway, &c.Leeway, 0, "a duration between 0 and 5m, such as 10s"},
-	} {
-		if v := get(d.name); v != "" {
-			t, err := time.ParseDuration(v)
-			if err != nil || t < d.min {
-				return JWTConfig{}, fmt.Errorf("%s=%q: want %s", d.name, v, d.want)
-			}
-			*d.dst = t
-		}
+	if d, ok := r.duration(EnvJWTRefreshLifetime, time.Second, "a duration of at least 1s, such as 24h"); ok {
+		c.RefreshLifetime = d
+	}
+	if d, ok := r.duration(EnvJWTLeeway, 0, "a duration between 0 and 5m, such as 10s"); ok {
+		c.Leeway = d
+	}
+	if r.err != nil {
+		return JWTConfig{}, r.err
 	}
 	return c, c.Validate()
 }

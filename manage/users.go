@@ -104,22 +104,35 @@ func (c *cli) createUser(ctx context.Context, o createUserFlags) error {
 	return nil
 }
 
+// openUser opens the environment (as open) and looks up the user named
+// username. When no user has that name it fails with notFound; other lookup
+// errors are prefixed with cmd. The caller closes the returned Env.
+func (c *cli) openUser(ctx context.Context, cmd, username string, notFound error) (*Env, *auth.User, error) {
+	env, err := c.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := env.Users.UserByUsername(ctx, username)
+	if err != nil {
+		env.Close()
+		if errors.Is(err, auth.ErrUserNotFound) {
+			return nil, nil, notFound
+		}
+		return nil, nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return env, u, nil
+}
+
 func (c *cli) changePassword(ctx context.Context, o createUserFlags) error {
 	if o.username == "" {
 		return errors.New("changepassword: --username is required")
 	}
-	env, err := c.open(ctx)
+	env, u, err := c.openUser(ctx, "changepassword", o.username,
+		fmt.Errorf("changepassword: user %q does not exist", o.username))
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	u, err := env.Users.UserByUsername(ctx, o.username)
-	if errors.Is(err, auth.ErrUserNotFound) {
-		return fmt.Errorf("changepassword: user %q does not exist", o.username)
-	}
-	if err != nil {
-		return fmt.Errorf("changepassword: %w", err)
-	}
 	pw, err := c.password(o.passwordStdin, "")
 	if err != nil {
 		return fmt.Errorf("changepassword: %w", err)

@@ -68,30 +68,29 @@ func (e *Env) openUsers(ctx context.Context, opts Options) error {
 		e.closers = append(e.closers, loader.Close)
 		e.Permissions, perms = loader, loader
 	}
+	var cache auth.UserCacheOptions
 	if e.authFeed != nil {
 		// The feed evicts users and permissions (authcache_feed.go).
-		uc, err := auth.NewUserCache(store, auth.UserCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.live.Load})
-		if err != nil {
-			return err
-		}
-		e.authFeed.users, e.authFeed.userKey = uc, func(k string) string {
-			if s, err := store.PKString(k); err == nil {
-				return s
-			}
-			return k
-		}
-		e.Users = uc
-		if perms != nil {
-			perms = uc.CachePermissions(perms)
-		}
-	} else if ttl := e.authCacheTTL(opts); ttl > 0 {
-		uc, err := auth.NewUserCache(store, auth.UserCacheOptions{TTL: ttl})
+		cache = auth.UserCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.live.Load}
+	} else {
+		cache.TTL = e.authCacheTTL(opts)
+	}
+	if cache.TTL > 0 {
+		uc, err := auth.NewUserCache(store, cache)
 		if err != nil {
 			return err
 		}
 		e.Users = uc
 		if perms != nil {
 			perms = uc.CachePermissions(perms) // the same bound as user rows
+		}
+		if e.authFeed != nil {
+			e.authFeed.users, e.authFeed.userKey = uc, func(k string) string {
+				if s, err := store.PKString(k); err == nil {
+					return s
+				}
+				return k
+			}
 		}
 	}
 	hs := opts.Hashers

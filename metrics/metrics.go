@@ -251,7 +251,7 @@ func (m *Metrics) Middleware(h http.Handler, route func(r *http.Request) string)
 				status = http.StatusOK // nothing written: net/http answers 200
 			}
 			if v := recover(); v != nil {
-				if !rw.wrote {
+				if rw.status == 0 {
 					status = http.StatusInternalServerError
 				}
 				m.observe(route(r), r.Method, status, time.Since(start))
@@ -295,54 +295,39 @@ func (m *Metrics) newSeries(k seriesKey) *series {
 // method bounds the method label to the standard methods.
 func method(m string) string {
 	switch m {
-	case http.MethodGet:
-		return http.MethodGet
-	case http.MethodHead:
-		return http.MethodHead
-	case http.MethodPost:
-		return http.MethodPost
-	case http.MethodPut:
-		return http.MethodPut
-	case http.MethodPatch:
-		return http.MethodPatch
-	case http.MethodDelete:
-		return http.MethodDelete
-	case http.MethodOptions:
-		return http.MethodOptions
-	case http.MethodConnect:
-		return http.MethodConnect
-	case http.MethodTrace:
-		return http.MethodTrace
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
 	}
 	return "OTHER"
 }
 
-// statusWriter records the status of the response. It unwraps for
-// http.ResponseController (flush, deadlines, hijack).
+// statusWriter records the status of the response: 0 until the final
+// header is written. It unwraps for http.ResponseController (flush,
+// deadlines, hijack).
 type statusWriter struct {
 	http.ResponseWriter
 	status int
-	wrote  bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if !w.wrote && (code >= 200 || code == http.StatusSwitchingProtocols) {
-		w.status, w.wrote = code, true
+	if w.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		w.status = code
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if !w.wrote {
-		w.status, w.wrote = http.StatusOK, true
+	if w.status == 0 {
+		w.status = http.StatusOK
 	}
 	return w.ResponseWriter.Write(b)
 }
 
 // Flush lets handlers that assert http.Flusher stream through it.
 func (w *statusWriter) Flush() {
-	if !w.wrote {
-		w.status, w.wrote = http.StatusOK, true
+	if w.status == 0 {
+		w.status = http.StatusOK
 	}
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
