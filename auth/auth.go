@@ -239,6 +239,13 @@ func sessionUserID(s *sessions.Session) (string, bool) {
 	if !ok {
 		return "", false
 	}
+	return ParseSessionUserID(v)
+}
+
+// ParseSessionUserID reads a value stored under _auth_user_id as GetUser
+// does: Django stores str(user.pk); a number written by another tool is read
+// as its decimal form. ok is false for an empty string and other types.
+func ParseSessionUserID(v any) (string, bool) {
 	switch x := v.(type) {
 	case string:
 		return x, x != ""
@@ -375,7 +382,9 @@ func (a *Auth) getUser(ctx context.Context) (*User, error) {
 	if !known || !okID {
 		return AnonymousUser(), nil
 	}
-	u, err := b.GetUser(ctx, id)
+	// A user row the session store loaded with the session (LoadedUser)
+	// saves the backend's user store its query.
+	u, err := b.GetUser(withLoadedUser(ctx, s.Attachment(), id), id)
 	if err != nil {
 		return nil, fmt.Errorf("auth: get user: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
+	"github.com/dmr-go/dmr/auth/userdb"
 	"github.com/dmr-go/dmr/sessions"
 )
 
@@ -74,6 +75,39 @@ func TestAuthCacheWiring(t *testing.T) {
 			}
 			if env.Auth.Users() != env.Users {
 				t.Fatal("auth does not use env.Users")
+			}
+			// Without the caches the db store loads the user in the
+			// session's query.
+			if j, joined := env.Store.(*userdb.SessionJoin); joined == tc.wantCache ||
+				(joined && (j.Sessions() != env.SessionTable || j.Users() != env.UserTable)) {
+				t.Fatalf("session store %T with cache %v", env.Store, tc.wantCache)
+			}
+		})
+	}
+}
+
+// SessionJoin replaces only the plain db store with the caches off.
+func TestSessionJoinWiring(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		cfg        Config
+		wantJoined bool
+	}{
+		{"DMR_AUTH_CACHE=off", Config{AuthCache: AuthCacheOff}, true},
+		{"TTL 0", Config{AuthCacheTTL: new(time.Duration(0))}, true},
+		{"TTL 1s", Config{AuthCacheTTL: new(time.Second)}, false},
+		{"signed cookies", Config{AuthCache: AuthCacheOff, SessionStore: StoreSignedCookies}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.DatabaseURL, cfg.SecretKey = "sqlite:"+filepath.Join(t.TempDir(), "db.sqlite3"), "k"
+			env, err := Open(context.Background(), cfg, Options{AuthCacheTTL: time.Second, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer env.Close()
+			if _, joined := env.Store.(*userdb.SessionJoin); joined != tc.wantJoined {
+				t.Fatalf("session store %T, want joined %v", env.Store, tc.wantJoined)
 			}
 		})
 	}

@@ -69,6 +69,12 @@
 // serve refuses to start, naming the command to run, while the triggers are
 // missing. See docs/operations.md, "Session and user caches".
 //
+// With the caches off (DMR_AUTH_CACHE=off, or a zero TTL) and the db
+// session store (DMR_SESSION_STORE=db, the default), the session store is a
+// userdb.SessionJoin (Env.Store): a session-authenticated request reads its
+// session row and its user row in one query instead of two, from its second
+// request on. The other session stores keep their own loads.
+//
 // # The secret key
 //
 // Django refuses to start without SECRET_KEY. For the zero-setup SQLite case

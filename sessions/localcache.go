@@ -55,7 +55,8 @@ type LocalCacheOptions struct {
 // the fresh row.
 //
 // Load returns a deep copy of the cached data, so callers never share memory
-// with the cache or with each other.
+// with the cache or with each other. A Record's Attachment is passed on from
+// the load that made it and never cached: a hit has none.
 type LocalCache struct {
 	next  Store
 	now   func() time.Time
@@ -108,6 +109,7 @@ func (c *LocalCache) Load(ctx context.Context, key string) (Record, error) {
 	}
 	cached := r
 	cached.Data = r.Data.DeepClone()
+	cached.Attachment = nil // it describes this load only
 	c.cache.PutIfGen(key, cached, gen)
 	return r, nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -271,5 +273,81 @@ func TestLocalCacheConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// attaching is a store whose every load attaches a new value, as a layered
+// store attaches what it loaded with the session (userdb.SessionJoin).
+type attaching struct {
+	sessions.Store
+	n atomic.Int64
+}
+
+func (s *attaching) Load(ctx context.Context, key string) (sessions.Record, error) {
+	r, err := s.Store.Load(ctx, key)
+	if err == nil {
+		r.Attachment = s.n.Add(1)
+	}
+	return r, err
+}
+
+// A LocalCache passes the attachment of the load it made on and never
+// serves one from memory; the session exposes it, and Clear drops it.
+func TestLocalCacheNeverCachesAttachment(t *testing.T) {
+	ctx := context.Background()
+	clk := fakeclock.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	mem := &sessions.MemoryStore{Now: clk.Now}
+	st := &attaching{Store: mem}
+	c, err := sessions.NewLocalCache(st, sessions.LocalCacheOptions{TTL: time.Hour, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mem.Create(ctx, sessions.Record{Key: "k", Data: data("a", "1"), Expiry: clk.Now().Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []any{int64(1), nil, nil} {
+		r, err := c.Load(ctx, "k")
+		if err != nil || r.Attachment != want {
+			t.Fatalf("load %d: %v, attachment %v, want %v", i, err, r.Attachment, want)
+		}
+	}
+	c.Invalidate("k")
+	if r, _ := c.Load(ctx, "k"); r.Attachment != int64(2) {
+		t.Fatalf("after Invalidate: attachment %v", r.Attachment)
+	}
+	// Save and Create ignore it.
+	r, _ := mem.Load(ctx, "k")
+	r.Attachment = "ignored"
+	if _, err := c.Save(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := mem.Load(ctx, "k"); r.Attachment != nil {
+		t.Fatalf("stored attachment %v", r.Attachment)
+	}
+}
+
+func TestSessionAttachment(t *testing.T) {
+	ctx := context.Background()
+	mem := &sessions.MemoryStore{}
+	st := &attaching{Store: mem}
+	if _, err := mem.Create(ctx, sessions.Record{Key: "abcdefgh12345678", Data: data("a", "1"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := sessions.NewMiddleware(sessions.Options{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []any
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := sessions.FromContext(r.Context())
+		got = append(got, s.Attachment(), s.Attachment())
+		s.Clear()
+		got = append(got, s.Attachment())
+	}))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(&http.Cookie{Name: "sessionid", Value: "abcdefgh12345678"})
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if fmt.Sprint(got) != "[1 1 <nil>]" {
+		t.Fatalf("Attachment = %v", got)
 	}
 }

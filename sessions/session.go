@@ -133,6 +133,7 @@ type Session struct {
 	oldKeys     []string
 	data        *pyjson.Object // nil until loaded
 	version     string
+	attachment  any // Record.Attachment of the load
 	accessed    bool
 	modified    bool
 	loadErr     error
@@ -171,7 +172,7 @@ func (s *Session) loadLocked() {
 	rec, err := s.store().Load(s.ctx, s.key)
 	switch {
 	case err == nil:
-		s.data, s.version = rec.Data, rec.Version
+		s.data, s.version, s.attachment = rec.Data, rec.Version, rec.Attachment
 		if s.data == nil {
 			s.data = &pyjson.Object{}
 		}
@@ -211,6 +212,18 @@ func (s *Session) Load() error {
 	defer s.mu.Unlock()
 	s.loadLocked()
 	return s.loadErr
+}
+
+// Attachment returns the Record.Attachment of the session's load (loading
+// the session if it was not loaded yet): a value a layered store loaded with
+// the session for the layer above, such as the user row of
+// userdb.SessionJoin. It is nil when the store attached nothing, after Clear
+// or Flush, and with a cookie store. It does not mark the session accessed.
+func (s *Session) Attachment() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadLocked()
+	return s.attachment
 }
 
 // Err returns the load error, if a load was attempted and failed.
@@ -339,6 +352,7 @@ func (s *Session) Clear() {
 func (s *Session) clearLocked() {
 	s.late("Clear")
 	s.data = &pyjson.Object{}
+	s.attachment = nil
 	s.accessed, s.modified = true, true
 	s.cleared = true
 	s.ops = nil

@@ -36,6 +36,12 @@ type Record struct {
 	// session_data text, the Redis store the stored value bytes. Empty for a
 	// record that was not loaded.
 	Version string
+	// Attachment is a value a layered store loaded together with the session,
+	// for the layer above (userdb.SessionJoin attaches the session's user
+	// row). Load may set it; Create and Save ignore it. Stores and caches
+	// must not keep it: it describes this load only (a cache hit must not
+	// hand out what an earlier load attached). Session.Attachment returns it.
+	Attachment any
 }
 
 // Store keeps sessions. Implementations must be safe for concurrent use;

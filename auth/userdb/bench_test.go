@@ -2,6 +2,7 @@ package userdb
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/dmr-go/dmr/auth"
@@ -61,4 +62,51 @@ func BenchmarkUserByID(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkLoadJoined compares the two loads of a session-authenticated
+// request on SQLite without caches: "two-queries" is the session store's
+// Load then the user store's UserByID; "joined" is SessionJoin.Load with a
+// hint, which brings the user row in the session's query (what UserByID
+// then returns without a query).
+func BenchmarkLoadJoined(b *testing.B) {
+	e := newJoinEnv(b, "sqlite:"+filepath.Join(b.TempDir(), "db.sqlite3"), Model{})
+	alice := e.user("alice")
+	const key = "abcdefghijklmnopqrstuvwxyz012345"
+	e.login(key, alice)
+	ctx := context.Background()
+	// On the plain pool, not the counting one.
+	s, u := e.plain, e.users
+	j, err := NewSessionJoin(s, u, SessionJoinOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("two-queries", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := s.Load(ctx, key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			id, _ := r.Data.Get(auth.SessionKeyUserID)
+			if _, err := u.UserByID(ctx, id.(string)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("joined", func(b *testing.B) {
+		if _, err := j.Load(ctx, key); err != nil { // sets the hint
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			r, err := j.Load(ctx, key)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r.Attachment == nil {
+				b.Fatal("no user row attached")
+			}
+		}
+	})
 }

@@ -58,6 +58,46 @@
 // case-insensitive under MySQL's *_ci collations, as Django there.
 // UserByEmail is Django's email__iexact, for email login backends.
 //
+// # Loading the session and its user in one query
+//
+// Without a session or user cache, a request authenticated by its session
+// reads two rows: the django_session row, then the user row its
+// _auth_user_id names. SessionJoin, a sessions.Store on a dbstore.Store and
+// a Store on the same database, reads both in one prepared query (the
+// session row LEFT JOINed with the user row). SQL cannot join on the user
+// id itself, which is inside the signed, possibly compressed session_data,
+// so SessionJoin remembers, per session key, the user id it last saw in
+// that session (a hint) and joins on that:
+//
+//   - Load of a key without a hint is the session store's Load; the
+//     session's user id becomes its hint. Create and Save set the hint too,
+//     so the request after a login made here is already joined.
+//   - Load of a key with a hint reads the session row and the user row whose
+//     key is the hint. The session is decoded exactly as dbstore.Store.Load
+//     decodes it (same codec, same handling of corrupted data). Only when
+//     its _auth_user_id equals the hint and the user row exists is the row
+//     attached to the Record (an *auth.LoadedUser in Record.Attachment);
+//     otherwise nothing is attached and the hint is updated or dropped.
+//   - auth's GetUser hands the attached row to the session's backend, whose
+//     user lookup on this Store (UserByID, for that id only) returns it
+//     instead of querying. The backend's checks (is_active) and the session
+//     auth hash check then run as always.
+//
+// The hint is never trusted: it only chooses which user row rides along
+// with the session row, and the row is used only for the id the verified
+// session data names, read in the same statement. A wrong or stale hint (the
+// session now belongs to another user, was written by Django or another
+// process) costs the second query once, as without SessionJoin. A deleted
+// user joins no row; an expired or deleted session loads nothing.
+//
+// Hints are kept per SessionJoin, in memory, at most
+// SessionJoinOptions.MaxHints of them (DefaultMaxHints, 65,536: a few MB);
+// when full, arbitrary ones make room. No caching store keeps an
+// attachment (a sessions.LocalCache hit carries none), and an
+// auth.UserCache in front of the Store caches the attached row as it would
+// the queried one. Package manage uses SessionJoin when the caches are off
+// and the session store is the db store.
+//
 // Reads go to the sqldb.DB's Read pool, writes to its Write pool, each
 // under the database's per-operation deadline (sqldb.DB.Context).
 package userdb

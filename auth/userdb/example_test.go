@@ -2,13 +2,18 @@ package userdb_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/dmr-go/dmr/auth"
 	"github.com/dmr-go/dmr/auth/hashers"
 	"github.com/dmr-go/dmr/auth/userdb"
+	"github.com/dmr-go/dmr/pyjson"
+	"github.com/dmr-go/dmr/sessions"
+	"github.com/dmr-go/dmr/sessions/dbstore"
 	"github.com/dmr-go/dmr/sqldb"
 )
 
@@ -101,4 +106,58 @@ func ExampleStore_PKString() {
 	id, err := users.PKString(arg)
 	fmt.Printf("%T %v %v %q %v\n", arg, ok, bad, id, err)
 	// Output: int64 true false "42" <nil>
+}
+
+// Sessions in django_session and users in auth_user on one database,
+// without caches: SessionJoin reads a session and its user in one query.
+// Give it to the session middleware as its store and the user Store to auth;
+// GetUser then uses the row the session's load brought.
+func ExampleNewSessionJoin() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "userdb-join-example")
+	defer os.RemoveAll(dir)
+	db, err := sqldb.Open(ctx, "sqlite:"+filepath.Join(dir, "db.sqlite3"), sqldb.Options{})
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	codec, err := sessions.NewCodec(sessions.CodecOptions{SecretKey: []byte("django-insecure-example-key")})
+	if err != nil {
+		panic(err)
+	}
+	table, err := dbstore.New(db, dbstore.Options{Codec: codec})
+	if err != nil {
+		panic(err)
+	}
+	users, err := userdb.New(db)
+	if err != nil {
+		panic(err)
+	}
+	if err := errors.Join(table.CreateTables(ctx), users.CreateTables(ctx)); err != nil {
+		panic(err)
+	}
+	join, err := userdb.NewSessionJoin(table, users, userdb.SessionJoinOptions{})
+	if err != nil {
+		panic(err)
+	}
+	// The stack: sessions.NewMiddleware(sessions.Options{Store: join}) and
+	// auth.New(auth.Options{Users: users, ...}).
+
+	alice := &auth.User{Username: "alice", IsActive: true}
+	if err := users.CreateUser(ctx, alice); err != nil {
+		panic(err)
+	}
+	data := pyjson.NewObject(1)
+	data.Set(auth.SessionKeyUserID, alice.ID) // what a login stores
+	key := sessions.NewKey()
+	if _, err := join.Create(ctx, sessions.Record{Key: key, Data: data, Expiry: time.Now().Add(time.Hour)}); err != nil {
+		panic(err)
+	}
+	r, err := join.Load(ctx, key)
+	if err != nil {
+		panic(err)
+	}
+	row := r.Attachment.(*auth.LoadedUser)
+	fmt.Println(row.ID, row.User.Username)
+	// Output: 1 alice
 }

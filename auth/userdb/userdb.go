@@ -63,6 +63,22 @@ type queries struct {
 	byID, byUsername, byEmail, insert, setPassword, setLastLogin, list string
 }
 
+// columns returns the select list of a row, in the order row and user
+// read it, each column qualified by qualifier ("" for none; a quoted table
+// name or alias followed by a dot).
+func (s *Store) columns(qualifier string) string {
+	l := &s.l
+	var cols []string
+	for i, c := range l.cols {
+		name := qualifier + s.quote(c.name)
+		if f := l.colField[i]; f == fLastLogin || f == fDateJoined {
+			name = s.d.TimeColumn(name)
+		}
+		cols = append(cols, name)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // New returns a Store on Django's stock auth_user table without reading
 // the schema (so it works before CreateTables). For any other model, or to
 // read extra columns, use Open.
@@ -140,15 +156,7 @@ func (s *Store) quote(name string) string { return s.d.Quote(name) }
 func (s *Store) buildQueries() queries {
 	l := &s.l
 	t := s.quote(l.table)
-	var cols []string
-	for i, c := range l.cols {
-		name := s.quote(c.name)
-		if f := l.colField[i]; f == fLastLogin || f == fDateJoined {
-			name = s.d.TimeColumn(name)
-		}
-		cols = append(cols, name)
-	}
-	sel := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + t + ` WHERE `
+	sel := `SELECT ` + s.columns("") + ` FROM ` + t + ` WHERE `
 	var ins, marks []string
 	for _, c := range l.cols {
 		if c.pk && l.pk == PKInt {
@@ -366,8 +374,13 @@ func (s *Store) user(vals []any) (*auth.User, error) {
 
 // UserByID implements auth.UserStore: id is read as the model's primary key
 // type reads it (Django's pk.to_python); one that does not fit is
-// ErrUserNotFound.
+// ErrUserNotFound. When ctx carries the row a SessionJoin on this store
+// loaded with the session for id (auth.LoadedUserFor), that row is returned
+// without a query.
 func (s *Store) UserByID(ctx context.Context, id string) (*auth.User, error) {
+	if u, ok := auth.LoadedUserFor(ctx, s, id); ok {
+		return u, nil
+	}
 	pk, ok := s.PKArg(id)
 	if !ok {
 		return nil, auth.ErrUserNotFound

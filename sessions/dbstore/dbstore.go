@@ -163,6 +163,13 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, error) {
 	if err != nil {
 		return sessions.Record{}, fmt.Errorf("dbstore: load: %w", err)
 	}
+	return s.record(ctx, key, data, exp)
+}
+
+// record turns a loaded row (session_data and the scanned expire_date) into
+// the Record Load returns: session_data that does not decode gives an empty
+// session whose Version is still the stored text, and a warning in the log.
+func (s *Store) record(ctx context.Context, key, data string, exp any) (sessions.Record, error) {
 	expiry, err := sqldb.ScanTime(exp)
 	if err != nil {
 		return sessions.Record{}, fmt.Errorf("dbstore: load: %w", err)
@@ -173,6 +180,48 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, error) {
 		obj = pyjson.NewObject(0)
 	}
 	return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data}, nil
+}
+
+// JoinQuery returns a query for LoadJoined: Load's query on the live row
+// under a key, with the select-list expressions cols appended and join (a
+// JOIN clause) after the session table, which the query names by its table
+// name, unaliased ("django_session"), so join may refer to its columns.
+// The placeholders (?) in cols and join take LoadJoined's joinArgs, before
+// the key and the expiry bound. The query is rebound for the dialect; build
+// it once and keep it, as each distinct text is prepared once.
+func (s *Store) JoinQuery(cols, join string) string {
+	t := s.d.Quote("django_session")
+	data, exp, key := t+"."+s.d.Quote("session_data"), t+"."+s.d.Quote("expire_date"), t+"."+s.d.Quote("session_key")
+	return s.d.Rebind(`SELECT ` + data + `, ` + s.d.TimeColumn(exp) + `, ` + cols + ` FROM ` + t + ` ` + join +
+		` WHERE ` + key + ` = ? AND ` + exp + ` > ?`)
+}
+
+// LoadJoined is Load in one round trip with another table: it runs query
+// (from JoinQuery) with joinArgs, the key and the current time, scans the
+// appended columns into dest, and decodes the session as Load does (the same
+// errors, ErrNotFound for a missing or expired row, the same handling of
+// session_data that does not decode). The prepared statement is kept like
+// Load's.
+func (s *Store) LoadJoined(ctx context.Context, key, query string, joinArgs []any, dest ...any) (sessions.Record, error) {
+	if !validKey(key) {
+		return sessions.Record{}, sessions.ErrNotFound
+	}
+	ctx, cancel := s.db.Context(ctx)
+	defer cancel()
+	var data string
+	var exp any
+	args := make([]any, 0, len(joinArgs)+2)
+	args = append(append(args, joinArgs...), key, s.d.TimeArg(s.now()))
+	row := make([]any, 0, len(dest)+2)
+	row = append(append(row, &data, &exp), dest...)
+	err := s.queryRow(ctx, query, args, row...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sessions.Record{}, sessions.ErrNotFound
+	}
+	if err != nil {
+		return sessions.Record{}, fmt.Errorf("dbstore: load: %w", err)
+	}
+	return s.record(ctx, key, data, exp)
 }
 
 // Create inserts a new row; sessions.ErrKeyExists when the key is taken.
