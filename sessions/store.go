@@ -36,6 +36,10 @@ type Record struct {
 	// session_data text, the Redis store the stored value bytes. Empty for a
 	// record that was not loaded.
 	Version string
+	// Shared reports that Data is shared with a cache (LocalCache hands out
+	// its copy instead of cloning it per load): whoever changes the data
+	// must clone it first (pyjson.Object.DeepClone), as Session does.
+	Shared bool
 }
 
 // Store keeps sessions. Implementations must be safe for concurrent use;
