@@ -15,6 +15,7 @@ const (
 	CSRF                // the csrf package's per-request state
 	Auth                // the auth package's per-request user state
 	Request             // the *http.Request the API layer hands its handlers
+	Route               // the API layer's route that served the request
 	numSlots
 )
 
@@ -101,6 +102,18 @@ func Set(r *http.Request, s Slot, v any) *http.Request {
 		return r
 	}
 	return r.WithContext(With(ctx, s, v))
+}
+
+// Fill puts v in slot s of ctx's State when it has one with s empty, and
+// reports whether it did. It never allocates: for values only an outer
+// layer that made the State (with Ensure) reads.
+func Fill(ctx context.Context, s Slot, v any) bool {
+	st := From(ctx)
+	if st == nil || st.vals[s] != nil {
+		return false
+	}
+	st.vals[s] = v
+	return true
 }
 
 // With returns a context whose State has v in slot s and the other values
