@@ -13,6 +13,7 @@ import (
 
 	"github.com/dmr-go/dmr/apierror"
 	"github.com/dmr-go/dmr/internal/lograte"
+	"github.com/dmr-go/dmr/internal/reqstate"
 	"github.com/dmr-go/dmr/internal/shape"
 	"github.com/dmr-go/dmr/openapi"
 )
@@ -289,6 +290,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var params [maxParams]string
 	rt, ep := a.lookup(r.URL.Path, r.Method, &params)
+	if rt != nil {
+		reqstate.Fill(r.Context(), reqstate.Route, rt) // for Route, after the fact
+	}
 	switch {
 	case ep != nil:
 		ep.serve(w, r, params[:len(rt.params)])

@@ -32,6 +32,33 @@ func TestRoute(t *testing.T) {
 	}
 }
 
+// After PrepareRoute, Route reads the route ServeHTTP recorded (the path
+// changed afterwards no longer matters), and only for the API that served.
+func TestRouteRecorded(t *testing.T) {
+	api := newPetAPI(t, dmr.Config{Prefix: "/api"})
+	other := newPetAPI(t, dmr.Config{Prefix: "/api"})
+	for _, tt := range []struct{ method, path, want string }{
+		{"PUT", "/api/pets/7/", "/api/pets/{id}/"},
+		{"DELETE", "/api/pets/abc/", "/api/pets/{id}/"},
+		{"GET", "/api/nope/", ""},
+	} {
+		var seen *http.Request
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r; api.ServeHTTP(w, r) })
+		r := dmr.PrepareRoute(httptest.NewRequest(tt.method, tt.path, nil))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+		if seen != r {
+			t.Fatal("the prepared request was copied")
+		}
+		r.URL.Path = "/elsewhere"
+		if got := api.Route(r); got != tt.want {
+			t.Errorf("Route(%s %s) after serving = %q, want %q", tt.method, tt.path, got, tt.want)
+		}
+		if got := other.Route(r); got != "" {
+			t.Errorf("another API's Route(%s %s) = %q, want \"\"", tt.method, tt.path, got)
+		}
+	}
+}
+
 // deadlineReader yields part of a body, then fails as a connection whose
 // read deadline expired does.
 type deadlineReader struct{ r io.Reader }

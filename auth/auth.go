@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"strconv"
 	"time"
@@ -89,6 +90,7 @@ type Options struct {
 type Auth struct {
 	keys       [][]byte               // SecretKey then fallbacks
 	hashKey    *signing.SaltedHMACKey // the session auth hash under keys[0]
+	hashMemo   authHashMemo
 	legacy32   bool
 	users      UserStore
 	storeUsers UserStore // users with StoreTimeout and failure marking
@@ -117,6 +119,7 @@ func New(o Options) (*Auth, error) {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
 	a.hashKey = hk
+	a.hashMemo.seed = maphash.MakeSeed()
 	if a.users != nil {
 		a.storeUsers = boundUsers(a.users, storeTimeout(o.StoreTimeout))
 	}
@@ -207,8 +210,7 @@ func (a *Auth) Authenticate(ctx context.Context, creds Credentials) (*User, erro
 // hash: hex HMAC-SHA256 keyed by SHA-256(salt ‖ SECRET_KEY) over the encoded
 // password. Changing the password changes it, which ends other sessions.
 func (a *Auth) SessionAuthHash(encodedPassword string) string {
-	var buf [32]byte
-	return hex.EncodeToString(a.hashKey.AppendSum(buf[:0], []byte(encodedPassword)))
+	return string(a.sessionAuthHex(encodedPassword)[:])
 }
 
 func sessionAuthHash(secret []byte, encodedPassword, alg string) string {
@@ -393,10 +395,10 @@ func (a *Auth) getUser(ctx context.Context) (*User, error) {
 	}
 	u.Backend = path
 	stored, _ := s.GetString(SessionKeyHash)
-	current := a.SessionAuthHash(u.Password)
-	if stored != "" && equalString(stored, current) {
+	if stored != "" && equalHex(stored, a.sessionAuthHex(u.Password)) {
 		return u, nil
 	}
+	current := a.SessionAuthHash(u.Password)
 	if stored != "" {
 		for _, k := range a.keys[1:] {
 			if equalString(stored, sessionAuthHash(k, u.Password, "sha256")) {

@@ -7,14 +7,13 @@ import (
 	"sync"
 
 	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/internal/reqstate"
 	"github.com/dmr-go/dmr/sessions"
 )
 
 // ErrNoMiddleware: CurrentUser was called on a context the auth middleware
 // (or WithUser) did not prepare.
 var ErrNoMiddleware = errors.New("auth: no auth state in the request context (install Auth.Middleware)")
-
-type ctxKey struct{}
 
 // userState is one request's current user, loaded on first use.
 type userState struct {
@@ -32,7 +31,7 @@ type userState struct {
 }
 
 func stateFrom(ctx context.Context) *userState {
-	st, _ := ctx.Value(ctxKey{}).(*userState)
+	st, _ := reqstate.Get(ctx, reqstate.Auth).(*userState)
 	return st
 }
 
@@ -82,7 +81,7 @@ func (st *userState) permissions(ctx context.Context, u *User) (PermissionSet, e
 // the user is loaded from ctx's session on first use. Use it outside
 // net/http; ctx must carry the session (sessions.NewContext).
 func (a *Auth) WithUser(ctx context.Context) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &userState{a: a})
+	return reqstate.With(ctx, reqstate.Auth, &userState{a: a})
 }
 
 // Middleware is Django's AuthenticationMiddleware: the request's context
@@ -97,7 +96,7 @@ func (a *Auth) Middleware(next http.Handler) http.Handler {
 			apierror.Write(w, apierror.Internal())
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(a.WithUser(r.Context())))
+		next.ServeHTTP(w, reqstate.Set(r, reqstate.Auth, &userState{a: a}))
 	})
 }
 

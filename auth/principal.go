@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/internal/reqstate"
 )
 
 // This file serves auths that identify a user on every request without a
@@ -54,5 +55,5 @@ func (a *Auth) BackendUser(ctx context.Context, path, id string) (*User, error) 
 // through a's Options.Permissions, at most once per request, as for a
 // session user.
 func (a *Auth) WithAuthenticatedUser(ctx context.Context, u *User) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &userState{a: a, done: true, user: u})
+	return reqstate.With(ctx, reqstate.Auth, &userState{a: a, done: true, user: u})
 }

@@ -7,82 +7,94 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 
 	"github.com/dmr-go/dmr/apierror"
+	"github.com/dmr-go/dmr/internal/reqstate"
 )
 
 // Func writes a middleware's per-request state out. h is the response header about
 // to be sent and status its status code. It runs at most once per request.
 type Func func(ctx context.Context, h http.Header, status int) error
 
-type ctxKey struct{}
+// Hook is a commit function as a method, for middlewares whose per-request
+// state has one: registering a pointer through [Add] costs no allocation,
+// where a method value passed to [Register] costs one.
+type Hook = reqstate.Hook
 
-// list is the per-request set of commit funcs.
-type list struct {
-	mu    sync.Mutex
-	funcs []Func
-	done  bool
-	err   error
+// Commit makes a Func a [Hook].
+func (f Func) Commit(ctx context.Context, h http.Header, status int) error {
+	return f(ctx, h, status)
 }
 
 // Register adds f to the request's commit list and returns the request to pass
 // on (with the list in its context). Calling Register several times on one
 // request chain shares one list.
-func Register(r *http.Request, f Func) *http.Request {
-	if l, ok := r.Context().Value(ctxKey{}).(*list); ok {
-		l.mu.Lock()
-		l.funcs = append(l.funcs, f)
-		l.mu.Unlock()
-		return r
-	}
-	l := &list{funcs: []Func{f}}
-	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, l))
+func Register(r *http.Request, f Func) *http.Request { return Add(r, f) }
+
+// Add is [Register] for a [Hook].
+func Add(r *http.Request, h Hook) *http.Request {
+	st, r := reqstate.Ensure(r)
+	c := st.Commit()
+	c.Mu.Lock()
+	c.Append(h)
+	c.Mu.Unlock()
+	return r
 }
 
 // Pending reports whether ctx carries commit funcs that have not run yet.
 func Pending(ctx context.Context) bool {
-	l, ok := ctx.Value(ctxKey{}).(*list)
-	if !ok {
+	c := list(ctx)
+	if c == nil {
 		return false
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return !l.done && len(l.funcs) > 0
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	return c.Registered && !c.Done && len(c.Hooks) > 0
 }
 
 // Done reports whether the commit funcs of ctx have already run.
 func Done(ctx context.Context) bool {
-	l, ok := ctx.Value(ctxKey{}).(*list)
-	if !ok {
+	c := list(ctx)
+	if c == nil {
 		return false
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.done
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	return c.Registered && c.Done
+}
+
+// list returns ctx's commit list, or nil.
+func list(ctx context.Context) *reqstate.Commit {
+	if st := reqstate.From(ctx); st != nil {
+		return st.Commit()
+	}
+	return nil
 }
 
 // Run calls the request's commit funcs, innermost first, once. It stops at the
 // first error and returns it; later calls return the same error without running
 // anything. With no registered funcs it returns nil.
 func Run(ctx context.Context, h http.Header, status int) error {
-	l, ok := ctx.Value(ctxKey{}).(*list)
-	if !ok {
+	c := list(ctx)
+	if c == nil {
 		return nil
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.done {
-		return l.err
+	c.Mu.Lock()
+	defer c.Mu.Unlock()
+	if !c.Registered {
+		return nil
 	}
-	l.done = true
-	for i := len(l.funcs) - 1; i >= 0; i-- {
-		if err := l.funcs[i](ctx, h, status); err != nil {
-			l.err = err
+	if c.Done {
+		return c.Err
+	}
+	c.Done = true
+	for i := len(c.Hooks) - 1; i >= 0; i-- {
+		if err := c.Hooks[i].Commit(ctx, h, status); err != nil {
+			c.Err = err
 			break
 		}
 	}
-	return l.err
+	return c.Err
 }
 
 // ErrorWriter writes an error response when a commit func fails inside

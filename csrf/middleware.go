@@ -11,6 +11,7 @@ import (
 
 	"github.com/dmr-go/dmr/commit"
 	"github.com/dmr-go/dmr/internal/pycompat"
+	"github.com/dmr-go/dmr/internal/reqstate"
 )
 
 // ErrNoMiddleware is returned by GetToken and RotateToken when the request
@@ -20,8 +21,6 @@ var ErrNoMiddleware = errors.New("csrf: no CSRF state in the request context (Pr
 // ErrCommitted is returned by GetToken and RotateToken when a new secret is
 // created after the response header was sent: it cannot reach the client.
 var ErrCommitted = errors.New("csrf: response header already sent; the new CSRF secret is not saved")
-
-type stateKey struct{}
 
 // state is the per-request CSRF state (Django's META["CSRF_COOKIE"] and
 // META["CSRF_COOKIE_NEEDS_UPDATE"]).
@@ -74,14 +73,14 @@ func (p *Protector) begin(r *http.Request) *http.Request {
 			st.secret = s.raw
 		}
 	}
-	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
-	r = commit.Register(r, st.commit)
+	r = reqstate.Set(r, reqstate.CSRF, st)
+	r = commit.Add(r, st)
 	st.r = r
 	return r
 }
 
 func stateFrom(ctx context.Context) *state {
-	st, _ := ctx.Value(stateKey{}).(*state)
+	st, _ := reqstate.Get(ctx, reqstate.CSRF).(*state)
 	return st
 }
 
@@ -126,9 +125,9 @@ func RotateToken(ctx context.Context) error {
 	return nil
 }
 
-// commit is process_response: write the secret out when it was used or
+// Commit is process_response (a commit.Hook): write the secret out when it was used or
 // changed.
-func (st *state) commit(ctx context.Context, h http.Header, _ int) error {
+func (st *state) Commit(ctx context.Context, h http.Header, _ int) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.committed = true

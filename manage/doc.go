@@ -119,6 +119,12 @@
 // gives the readiness checks (database, and Redis when used) for
 // package health's /readyz.
 //
+// Unless GOGC is set, serve sets the garbage collector's target to
+// DefaultGCPercent (400) instead of the runtime's 100: a server's live heap
+// is a few MB and nearly all its garbage is per request, so the default
+// collects every few thousand requests. The start-up line says which
+// setting is in force; GOGC=100 restores the runtime's default.
+//
 // On SIGINT or SIGTERM serve stops accepting connections, closes idle ones,
 // lets requests in flight finish for up to ShutdownTimeout (10 s), then
 // closes the connections still busy and exits (status 1 if it had to).

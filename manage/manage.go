@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -298,6 +299,12 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 	if err := env.StartAuthCacheFeed(ctx); err != nil {
 		return err
 	}
+	gcPercent := DefaultGCPercent
+	if v, ok := c.inv.LookupEnv("GOGC"); ok && v != "" {
+		gcPercent = -2 // the runtime read GOGC itself
+	} else {
+		defer debug.SetGCPercent(debug.SetGCPercent(DefaultGCPercent))
+	}
 	h, _, err := c.app.Handler(env)
 	if err != nil {
 		return err
@@ -332,7 +339,8 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 		c.log.Info("metrics", "url", "http://"+mln.Addr().String()+"/metrics", "pprof", c.cfg.PProf)
 		go func() { errc <- msrv.Serve(mln) }()
 	}
-	c.log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "database", env.SQL.Dialect.String(), "sessions", string(env.Config.SessionStore))
+	c.log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "database", env.SQL.Dialect.String(), "sessions", string(env.Config.SessionStore),
+		"gogc", gcSetting(gcPercent))
 	go func() { errc <- srv.Serve(ln) }()
 	if c.inv.Ready != nil {
 		c.inv.Ready(ln.Addr())

@@ -3,6 +3,7 @@ package manage
 import (
 	"math"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/dmr-go/dmr"
@@ -56,12 +57,15 @@ func (e *Env) HealthChecks() []health.Check {
 func (e *Env) wrap(h http.Handler, api *dmr.API, mux *http.ServeMux) http.Handler {
 	h = bodytimeout.Handler(h, bodytimeout.Options{Timeout: e.Config.BodyTimeout})
 	if e.Metrics != nil {
-		h = e.Metrics.Middleware(h, func(r *http.Request) string {
-			if p := api.Route(r); p != "" {
+		m := e.Metrics.Middleware(h, func(r *http.Request) string {
+			if p := api.Route(r); p != "" { // the route the API recorded
 				return p
 			}
 			_, p := mux.Handler(r)
 			return p
+		})
+		h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			m.ServeHTTP(w, dmr.PrepareRoute(r))
 		})
 	}
 	return h
@@ -81,6 +85,25 @@ const (
 	// requests in flight to finish before closing their connections.
 	ShutdownTimeout = 10 * time.Second
 )
+
+// DefaultGCPercent is the garbage collector's target serve sets when the
+// environment has no GOGC: the heap may grow to five times the live heap
+// between collections instead of twice. A server's live heap is small (a
+// few MB of caches and pools) and its garbage is almost all per-request,
+// so with Go's default of 100 it collects every few thousand requests;
+// at 400 it collects a quarter as often, for memory that stays in the tens
+// of MB. docs/benchmarks.md has the figures with both settings. Set GOGC
+// (say GOGC=100 for the runtime's default) to choose yourself; GOMEMLIMIT
+// applies as usual.
+const DefaultGCPercent = 400
+
+// gcSetting is the GC target for the start-up log line; -2 means GOGC.
+func gcSetting(percent int) string {
+	if percent == -2 {
+		return "GOGC from the environment"
+	}
+	return strconv.Itoa(percent) + " (default; set GOGC to change)"
+}
 
 func (c Config) writeTimeout() time.Duration {
 	body := c.BodyTimeout

@@ -64,6 +64,32 @@ type Policy struct {
 	redirect       bool
 	sslHost        string
 	exempt         []*regexp.Regexp
+
+	// The header values as http.Header holds them, made once: Apply puts
+	// these slices (capacity 1, so an Add appends to a copy) into every
+	// response instead of allocating four per request.
+	frameOptionsV, contentTypeV, referrerPolicyV, coopV, hstsV []string
+	// hooks are the commit hooks for plain HTTP ([0]) and HTTPS ([1]).
+	hooks [2]applyHook
+}
+
+// applyHook is Apply as a commit.Hook.
+type applyHook struct {
+	p      *Policy
+	secure bool
+}
+
+func (a *applyHook) Commit(_ context.Context, h http.Header, _ int) error {
+	a.p.Apply(h, a.secure)
+	return nil
+}
+
+// headerValue is v as a one-element header value, nil for "".
+func headerValue(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return []string{v}[:1:1]
 }
 
 var (
@@ -146,6 +172,9 @@ func New(opts Options) (*Policy, error) {
 		}
 		p.exempt = append(p.exempt, re)
 	}
+	p.frameOptionsV, p.contentTypeV = headerValue(p.frameOptions), headerValue(p.contentType)
+	p.referrerPolicyV, p.coopV, p.hstsV = headerValue(p.referrerPolicy), headerValue(p.coop), headerValue(p.hsts)
+	p.hooks = [2]applyHook{{p: p}, {p: p, secure: true}}
 	return p, nil
 }
 
@@ -170,10 +199,11 @@ func (p *Policy) Middleware(next http.Handler) http.Handler {
 			p.redirectToHTTPS(w, r)
 			return
 		}
-		r = commit.Register(r, func(_ context.Context, h http.Header, _ int) error {
-			p.Apply(h, secure)
-			return nil
-		})
+		hook := &p.hooks[0]
+		if secure {
+			hook = &p.hooks[1]
+		}
+		r = commit.Add(r, hook)
 		cw := commit.Wrap(w, r, nil)
 		next.ServeHTTP(cw, r)
 		if rw, ok := cw.(*commit.ResponseWriter); ok && cw != w {
@@ -185,21 +215,23 @@ func (p *Policy) Middleware(next http.Handler) http.Handler {
 // Apply adds the configured headers that h does not have yet; secure says
 // whether the request came over HTTPS (only then is HSTS sent).
 func (p *Policy) Apply(h http.Header, secure bool) {
-	if p.hsts != "" && secure {
-		setDefault(h, "Strict-Transport-Security", p.hsts)
+	if secure {
+		setDefault(h, "Strict-Transport-Security", p.hstsV)
 	}
-	setDefault(h, "X-Content-Type-Options", p.contentType)
-	setDefault(h, "Referrer-Policy", p.referrerPolicy)
-	setDefault(h, "Cross-Origin-Opener-Policy", p.coop)
-	setDefault(h, "X-Frame-Options", p.frameOptions)
+	setDefault(h, "X-Content-Type-Options", p.contentTypeV)
+	setDefault(h, "Referrer-Policy", p.referrerPolicyV)
+	setDefault(h, "Cross-Origin-Opener-Policy", p.coopV)
+	setDefault(h, "X-Frame-Options", p.frameOptionsV)
 }
 
-func setDefault(h http.Header, key, value string) {
-	if value == "" {
+// setDefault sets key to value (shared by all responses: callers must not
+// write into h[key]'s elements afterwards) unless h has it or value is nil.
+func setDefault(h http.Header, key string, value []string) {
+	if value == nil {
 		return
 	}
 	if _, ok := h[key]; !ok {
-		h[key] = []string{value}
+		h[key] = value
 	}
 }
 

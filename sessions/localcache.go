@@ -97,7 +97,7 @@ func (c *LocalCache) Load(ctx context.Context, key string) (Record, error) {
 	}
 	if r, ok := c.cache.Get(key); ok {
 		if c.now().Before(r.Expiry) {
-			r.Data = r.Data.DeepClone()
+			r.Shared = true // the session clones it before any change
 			return r, nil
 		}
 		c.cache.Invalidate(key)

@@ -71,12 +71,17 @@ func TestLocalCacheServesFromMemory(t *testing.T) {
 	if n := counter.loads.Load(); n != 1 {
 		t.Fatalf("%d loads reached the store, want 1", n)
 	}
-	// Callers own what they get: changing it does not change the cache.
+	// A hit hands out the cache's copy marked Shared; a caller that clones
+	// before changing it (as Session does) leaves the cache alone.
 	r, _ := c.Load(ctx, "k")
-	r.Data.Set("a", "changed")
-	r.Data.Set("b", "new")
+	if !r.Shared {
+		t.Fatal("a cache hit is not marked Shared")
+	}
+	own := r.Data.DeepClone()
+	own.Set("a", "changed")
+	own.Set("b", "new")
 	if r2, _ := c.Load(ctx, "k"); get(t, r2, "a") != "1" || r2.Data.Len() != 1 {
-		t.Fatalf("cache shares memory with a caller: %v", r2.Data.Keys())
+		t.Fatalf("cache changed: %v", r2.Data.Keys())
 	}
 	// Missing keys are not cached.
 	for range 2 {
@@ -273,6 +278,65 @@ func TestLocalCacheConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// A session loaded from a cache hit shares the cache's data until it changes
+// it or hands out a nested dict or list: the next request still sees what the
+// cache held.
+func TestLocalCacheSessionCopyOnWrite(t *testing.T) {
+	ctx := context.Background()
+	const key = "abcdefghijklmnopqrstuvwxyz012345"
+	mem, _, c, clk := setup(t, time.Hour)
+	nested := pyjson.NewObject(1)
+	nested.Set("items", []any{"x"})
+	d := data("a", "1")
+	d.Set("cart", nested)
+	if _, err := mem.Create(ctx, sessions.Record{Key: key, Data: d, Expiry: clk.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	mw, err := sessions.NewMiddleware(sessions.Options{Store: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Load(ctx, key); err != nil { // fill the cache
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		change func(s *sessions.Session)
+	}{
+		{"set", func(s *sessions.Session) { s.Set("a", "2") }},
+		{"delete", func(s *sessions.Session) { s.Delete("a") }},
+		{"new key", func(s *sessions.Session) { s.Set("b", "3") }},
+		{"nested dict", func(s *sessions.Session) {
+			v, _ := s.Get("cart")
+			v.(*pyjson.Object).Set("items", []any{"changed"})
+		}},
+		{"nested list", func(s *sessions.Session) {
+			v, _ := s.Get("cart")
+			l, _ := v.(*pyjson.Object).Get("items")
+			l.([]any)[0] = "changed"
+		}},
+		{"clear", func(s *sessions.Session) { s.Clear() }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := mw.NewSession(ctx, key, true)
+			if v, _ := s.GetString("a"); v != "1" {
+				t.Fatalf("a = %q before the change", v)
+			}
+			tc.change(s)
+			r, err := c.Load(ctx, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cart, _ := r.Data.Get("cart")
+			items, _ := cart.(*pyjson.Object).Get("items")
+			if get(t, r, "a") != "1" || r.Data.Len() != 2 || items.([]any)[0] != "x" {
+				t.Fatalf("the cache changed: a=%q keys=%v items=%v", get(t, r, "a"), r.Data.Keys(), items)
+			}
+		})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/dmr-go/dmr/commit"
 	"github.com/dmr-go/dmr/internal/lograte"
 	"github.com/dmr-go/dmr/internal/pycompat"
+	"github.com/dmr-go/dmr/internal/reqstate"
 	"github.com/dmr-go/dmr/pyjson"
 )
 
@@ -151,17 +152,15 @@ func NewMiddleware(o Options) (*Middleware, error) {
 	return m, nil
 }
 
-type ctxKey struct{}
-
 // FromContext returns the request's session, or nil outside the middleware.
 func FromContext(ctx context.Context) *Session {
-	s, _ := ctx.Value(ctxKey{}).(*Session)
+	s, _ := reqstate.Get(ctx, reqstate.Session).(*Session)
 	return s
 }
 
 // NewContext returns ctx carrying s.
 func NewContext(ctx context.Context, s *Session) context.Context {
-	return context.WithValue(ctx, ctxKey{}, s)
+	return reqstate.With(ctx, reqstate.Session, s)
 }
 
 // Handler returns next wrapped with the session: FromContext(r.Context())
@@ -174,8 +173,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		value, sent := CookieValue(r.Header, m.name)
 		s := m.NewSession(r.Context(), value, sent)
-		r = r.WithContext(NewContext(r.Context(), s))
-		r = commit.Register(r, s.Commit)
+		r = reqstate.Set(r, reqstate.Session, s)
+		r = commit.Add(r, s)
 		cw := commit.Wrap(w, r, m.errorWriter)
 		next.ServeHTTP(cw, r)
 		if cw != w {
@@ -349,7 +348,11 @@ func (s *Session) save(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("sessions: reloading session after a conflict: %w", err)
 		}
-		s.data, s.version = s.replay(fresh.Data), fresh.Version
+		data := fresh.Data
+		if fresh.Shared {
+			data = data.DeepClone()
+		}
+		s.data, s.version, s.shared = s.replay(data), fresh.Version, false
 	}
 }
 

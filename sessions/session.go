@@ -132,6 +132,7 @@ type Session struct {
 	needCreate  bool   // key was made here and is not stored yet (new or cycled)
 	oldKeys     []string
 	data        *pyjson.Object // nil until loaded
+	shared      bool           // data is a cache's (Record.Shared): ownLocked clones it before a change
 	version     string
 	attachment  any // Record.Attachment of the load
 	accessed    bool
@@ -172,9 +173,9 @@ func (s *Session) loadLocked() {
 	rec, err := s.store().Load(s.ctx, s.key)
 	switch {
 	case err == nil:
-		s.data, s.version, s.attachment = rec.Data, rec.Version, rec.Attachment
+		s.data, s.version, s.shared, s.attachment = rec.Data, rec.Version, rec.Shared, rec.Attachment
 		if s.data == nil {
-			s.data = &pyjson.Object{}
+			s.data, s.shared = &pyjson.Object{}, false
 		}
 	case errors.Is(err, ErrNotFound):
 		// Never adopt an unknown or expired key (session fixation).
@@ -239,7 +240,32 @@ func (s *Session) Get(key string) (any, bool) {
 	defer s.mu.Unlock()
 	s.accessed = true
 	s.loadLocked()
-	return s.data.Get(key)
+	v, ok := s.data.Get(key)
+	if s.shared && mutable(v) {
+		// The caller may change a nested dict or list in place (and
+		// SaveEveryRequest saves such changes): it gets this session's own
+		// copy, never the cache's.
+		s.ownLocked()
+		v, ok = s.data.Get(key)
+	}
+	return v, ok
+}
+
+// mutable reports whether v can be changed in place.
+func mutable(v any) bool {
+	switch v.(type) {
+	case *pyjson.Object, []any:
+		return true
+	}
+	return false
+}
+
+// ownLocked gives the session its own copy of data shared with a cache
+// (Record.Shared) before it is changed or handed out.
+func (s *Session) ownLocked() {
+	if s.shared {
+		s.data, s.shared = s.data.DeepClone(), false
+	}
 }
 
 // GetString returns the value under key if it is a string.
@@ -294,6 +320,7 @@ func (s *Session) Set(key string, v any) {
 	s.accessed = true
 	s.loadLocked()
 	v = normalize(v)
+	s.ownLocked()
 	s.data.Set(key, v)
 	s.modified = true
 	s.record(key, v, false)
@@ -312,6 +339,7 @@ func (s *Session) Pop(key string) (any, bool) {
 	defer s.mu.Unlock()
 	s.accessed = true
 	s.loadLocked()
+	s.ownLocked()
 	v, ok := s.data.Get(key)
 	if ok {
 		s.late("Delete " + key)
@@ -351,7 +379,7 @@ func (s *Session) Clear() {
 
 func (s *Session) clearLocked() {
 	s.late("Clear")
-	s.data = &pyjson.Object{}
+	s.data, s.shared = &pyjson.Object{}, false
 	s.attachment = nil
 	s.accessed, s.modified = true, true
 	s.cleared = true

@@ -36,6 +36,10 @@ type Record struct {
 	// session_data text, the Redis store the stored value bytes. Empty for a
 	// record that was not loaded.
 	Version string
+	// Shared reports that Data is shared with a cache (LocalCache hands out
+	// its copy instead of cloning it per load): whoever changes the data
+	// must clone it first (pyjson.Object.DeepClone), as Session does.
+	Shared bool
 	// Attachment is a value a layered store loaded together with the session,
 	// for the layer above (userdb.SessionJoin attaches the session's user
 	// row). Load may set it; Create and Save ignore it. Stores and caches

@@ -333,3 +333,31 @@ func TestContext(t *testing.T) {
 		t.Error("negative Timeout still set a deadline")
 	}
 }
+
+func TestPointContext(t *testing.T) {
+	type key struct{}
+	parent, cancel := context.WithCancel(context.WithValue(context.Background(), key{}, "v"))
+	cancel()
+	tests := []struct {
+		dialect     sqldb.Dialect
+		cancellable bool
+	}{
+		{sqldb.SQLite, false},
+		{sqldb.Postgres, true},
+		{sqldb.MySQL, true},
+	}
+	for _, tc := range tests {
+		db := &sqldb.DB{Dialect: tc.dialect, Timeout: time.Hour}
+		ctx, done := db.PointContext(parent)
+		if ctx.Value(key{}) != "v" {
+			t.Errorf("%v: the context lost its values", tc.dialect)
+		}
+		if got := ctx.Done() != nil; got != tc.cancellable {
+			t.Errorf("%v: cancellable %v, want %v", tc.dialect, got, tc.cancellable)
+		}
+		if !tc.cancellable && ctx.Err() != nil {
+			t.Errorf("%v: a point read on SQLite saw the caller's cancellation", tc.dialect)
+		}
+		done()
+	}
+}

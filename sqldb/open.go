@@ -132,6 +132,21 @@ func (db *DB) Context(ctx context.Context) (context.Context, context.CancelFunc)
 	return context.WithTimeout(ctx, t)
 }
 
+// PointContext is Context for a read of one row by its key (a session, a
+// user, a token). On SQLite it returns ctx without its cancellation and
+// without a timer: the database runs in the process, so such a read either
+// ends within microseconds or waits for a lock, and busy_timeout
+// (Options.BusyTimeout) already bounds that wait; the driver would otherwise
+// start a goroutine per query to watch the context, which cost a point read
+// about a third of its time and 14 allocations. On PostgreSQL and MySQL,
+// where the read crosses a network, it is Context.
+func (db *DB) PointContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if db.Dialect == SQLite {
+		return context.WithoutCancel(ctx), func() {}
+	}
+	return db.Context(ctx)
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
 	err := db.Write.Close()

@@ -151,7 +151,7 @@ func (s *Store) ForUser(ctx context.Context, userID string) (*Token, error) {
 }
 
 func (s *Store) one(ctx context.Context, query string, arg any) (*Token, error) {
-	ctx, cancel := s.db.Context(ctx)
+	ctx, cancel := s.db.PointContext(ctx) // one row by key
 	defer cancel()
 	var (
 		t       Token

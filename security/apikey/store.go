@@ -197,7 +197,7 @@ func (s *Store) Lookup(ctx context.Context, prefix string) (*Key, error) {
 	if s.cache != nil {
 		gen = s.cache.Gen()
 	}
-	ctx, cancel := s.db.Context(ctx)
+	ctx, cancel := s.db.PointContext(ctx) // one row by key
 	defer cancel()
 	st, err := s.stmts.Get(ctx, s.q.byPrefix)
 	if err != nil {
