@@ -112,6 +112,7 @@ for _ in $(seq 10); do
 		-H 'Content-Type: application/json' -d '{"username": "test_user", "password": "password"}')")
 done
 [ -z "${FEED:-}" ] || grep -h "cache" "$work/app.log" | head -n3 | sed 's/^/# cached server: /'
+grep -ho 'gogc="[^"]*"' "$work/app.log" | head -n1 | sed 's/^/# example servers: /'
 login_ms=$(printf '%s\n' "${lat[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f", (a[int((NR+1)/2)] + a[int(NR/2)+1]) / 2 * 1000}')
 pbkdf2_ms=$("$work/barehttp" -pbkdf2)
 awk -v l="$login_ms" -v p="$pbkdf2_ms" 'BEGIN { printf "login          median %.1f ms, one PBKDF2 %.1f ms, login minus PBKDF2 %.1f ms\n", l, p, l - p }'
