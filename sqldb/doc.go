@@ -29,7 +29,11 @@
 // (default 5 s) unless its context ends sooner, and database/sql gives up
 // waiting for a free pool connection when that context ends. PostgreSQL
 // gets connect_timeout and statement_timeout, MySQL dial, read and write
-// timeouts, SQLite busy_timeout (see [Options] for each default).
+// timeouts, SQLite busy_timeout (see [Options] for each default). On
+// SQLite, reads of one row by key use [DB.PointContext] instead: no
+// deadline and no cancellation, busy_timeout bounding their only wait (a
+// lock), and a wait for a free reader connection that lasts as long as the
+// readers ahead take — microseconds for such reads.
 //
 // # SQLite settings
 //

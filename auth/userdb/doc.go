@@ -99,5 +99,6 @@
 // and the session store is the db store.
 //
 // Reads go to the sqldb.DB's Read pool, writes to its Write pool, each
-// under the database's per-operation deadline (sqldb.DB.Context).
+// under the database's per-operation deadline (sqldb.DB.Context; a user
+// loaded by key on SQLite under sqldb.DB.PointContext).
 package userdb

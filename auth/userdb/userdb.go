@@ -293,7 +293,7 @@ func extraValue(v any) any {
 }
 
 func (s *Store) get(ctx context.Context, query string, arg any) (*auth.User, error) {
-	ctx, cancel := s.db.Context(ctx)
+	ctx, cancel := s.db.PointContext(ctx) // one row by key
 	defer cancel()
 	st, err := s.stmt(ctx, query)
 	if err != nil {

@@ -47,7 +47,8 @@ var _ sessions.Store = (*Store)(nil)
 
 // New returns a Store on db (see sqldb.Open, or sqldb.New around a *sql.DB
 // of your own). Reads go to db.Read, writes to db.Write, each operation
-// bounded by db.Context. New does not create the table; call CreateTables.
+// bounded by db.Context (Load on SQLite: db.PointContext). New does not
+// create the table; call CreateTables.
 func New(db *sqldb.DB, opts Options) (*Store, error) {
 	if err := db.Validate(); err != nil {
 		return nil, fmt.Errorf("dbstore: %w", err)
@@ -152,7 +153,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, error) {
 	if !validKey(key) {
 		return sessions.Record{}, sessions.ErrNotFound
 	}
-	ctx, cancel := s.db.Context(ctx)
+	ctx, cancel := s.db.PointContext(ctx) // one row by key
 	defer cancel()
 	var data string
 	var exp any
@@ -206,7 +207,7 @@ func (s *Store) LoadJoined(ctx context.Context, key, query string, joinArgs []an
 	if !validKey(key) {
 		return sessions.Record{}, sessions.ErrNotFound
 	}
-	ctx, cancel := s.db.Context(ctx)
+	ctx, cancel := s.db.PointContext(ctx) // one row by key
 	defer cancel()
 	var data string
 	var exp any

@@ -40,6 +40,8 @@
 // single writer connection, see package sqldb). Every operation runs under
 // sqldb.DB.Context: the caller's deadline, or the DB's Timeout (5 s by
 // default) when that comes sooner, the wait for a pool connection included.
+// Load is the exception on SQLite: a read of one row by key runs under
+// sqldb.DB.PointContext, bounded by busy_timeout instead.
 //
 // # Compare-and-swap
 //
