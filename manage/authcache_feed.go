@@ -104,6 +104,7 @@ type authFeed struct {
 	sessions *sessions.LocalCache // nil with sessions outside the database
 	users    *auth.UserCache
 	userKey  func(string) string // the trigger's key as str(pk)
+	redis    redisTracking       // sessions in Redis (authcache_redis.go)
 }
 
 func (a *authFeed) event(ev changefeed.Event) {
@@ -174,6 +175,9 @@ func (e *Env) StartAuthCacheFeed(ctx context.Context) error {
 				EnvAuthCache, e.Config.AuthCache, err)
 		}
 		return fmt.Errorf("%s=%s: %w", EnvAuthCache, e.Config.AuthCache, err)
+	}
+	if err := e.startRedisTracking(ctx); err != nil {
+		return err
 	}
 	opts := changefeed.Options{OnEvent: a.event, OnReset: a.reset, Logger: e.Logger, Interval: e.Config.AuthCachePoll, LiveFlag: &a.live}
 	var (
