@@ -21,6 +21,12 @@ const (
 
 // AuthCacheMode says how the session and user caches learn of changes made
 // by other processes (DMR_AUTH_CACHE).
+//
+// With DMR_SESSION_STORE=redis the database's triggers do not see the
+// sessions: in the notify and changelog modes Redis reports their changes
+// instead (client-side caching, redisstore.Track; Env.SessionTracker), and
+// the triggers cover users and permissions. A Redis that refuses CLIENT
+// TRACKING stops start-up; the ttl mode is the fallback.
 type AuthCacheMode string
 
 // The auth cache modes.

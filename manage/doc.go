@@ -69,6 +69,18 @@
 // serve refuses to start, naming the command to run, while the triggers are
 // missing. See docs/operations.md, "Session and user caches".
 //
+// With DMR_SESSION_STORE=redis, notify and changelog evict cached sessions
+// through Redis itself: one connection with CLIENT TRACKING (Redis 6+, in
+// broadcast mode on the sessions' key prefix) receives every change any
+// client makes to a session key, Django's logout included, and evicts it
+// within the time Redis takes to push one message (package
+// sessions/redisstore, "Invalidation"); users and permissions still come
+// from the triggers. While that connection is down the session cache is
+// bypassed, and it is flushed when the connection is back. A Redis, proxy
+// or managed service that refuses CLIENT TRACKING stops start-up with one
+// line naming the fallback, DMR_AUTH_CACHE=ttl, whose staleness bound is
+// the TTL. The ttl and off modes do not use tracking.
+//
 // # The secret key
 //
 // Django refuses to start without SECRET_KEY. For the zero-setup SQLite case

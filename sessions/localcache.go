@@ -27,7 +27,8 @@ type LocalCacheOptions struct {
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
 	// Live, when set, says whether an invalidation feed (package
-	// sqldb/changefeed) is delivering the changes made elsewhere: while it
+	// sqldb/changefeed, or redisstore.Track for sessions in Redis) is
+	// delivering the changes made elsewhere: while it
 	// returns false the cache is bypassed (Load misses and does not store
 	// what it loaded). The feed evicts through Invalidate and Flush, so the
 	// staleness bound becomes the feed's and TTL is only a safety net. Nil
