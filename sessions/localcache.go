@@ -55,8 +55,8 @@ type LocalCacheOptions struct {
 // return ErrConflict, the entry is dropped, and the middleware's reload gets
 // the fresh row.
 //
-// Load returns a deep copy of the cached data, so callers never share memory
-// with the cache or with each other.
+// A cache hit returns the cached data itself, with Record.Shared set:
+// whoever changes it must clone it first (Session does).
 type LocalCache struct {
 	next  Store
 	now   func() time.Time
