@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,20 +79,21 @@ type TrackingOptions struct {
 // (Django's logout included), makes Redis publish the key and the tracker
 // evict the session. See the package doc, "Invalidation".
 type Tracker struct {
-	cache  *Cache
-	opts   TrackingOptions
-	head   string // the tracked prefix
-	client *redis.Client
-	live   *atomic.Bool
-	connID atomic.Int64 // CLIENT ID of the current connection
-	resets atomic.Int64
-	events atomic.Int64
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
-	mu     sync.Mutex
-	ps     *redis.PubSub // the current subscription, closed by Close
-	closed bool
+	cache   *Cache
+	opts    TrackingOptions
+	head    string // the tracked prefix
+	client  *redis.Client
+	live    *atomic.Bool
+	connID  atomic.Int64 // CLIENT ID of the current connection
+	resets  atomic.Int64
+	events  atomic.Int64
+	flushes atomic.Int64
+	cancel  context.CancelFunc
+	done    chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	ps      *redis.PubSub // the current subscription, closed by Close
+	closed  bool
 }
 
 // trackingRefused marks an error reply to CLIENT ID or CLIENT TRACKING.
@@ -226,8 +228,14 @@ func (t *Tracker) connect(ctx context.Context) (*redis.PubSub, error) {
 func (t *Tracker) run(ctx context.Context, ps *redis.PubSub) {
 	defer close(t.done)
 	defer t.setPubSub(nil)
+	// backoff is the wait before the next connection attempt: none after
+	// a connection that lasted, growing while attempts fail or connections
+	// drop at once (a flapping server: at most two log lines per
+	// MaxBackoff).
 	backoff := time.Duration(0)
 	var lastLog time.Time
+	upSince := time.Now()
+	grow := func() { backoff = min(max(2*backoff, minTrackingBackoff), t.opts.MaxBackoff) }
 	for {
 		if ps == nil {
 			if !sleep(ctx, backoff) {
@@ -242,13 +250,13 @@ func (t *Tracker) run(ctx context.Context, ps *redis.PubSub) {
 					lastLog = time.Now()
 					t.opts.Logger.Warn("Redis session tracking: reconnection failed; the session cache stays bypassed", "err", err)
 				}
-				backoff = min(max(2*backoff, minTrackingBackoff), t.opts.MaxBackoff)
+				grow()
 				continue
 			}
 			if !t.setPubSub(ps) {
 				return
 			}
-			backoff = 0
+			upSince = time.Now()
 			t.opts.Target.Flush()
 			t.resets.Add(1)
 			t.live.Store(true)
@@ -257,6 +265,11 @@ func (t *Tracker) run(ctx context.Context, ps *redis.PubSub) {
 		err := t.read(ctx, ps)
 		if ctx.Err() != nil {
 			return
+		}
+		if time.Since(upSince) < time.Second {
+			grow()
+		} else {
+			backoff = 0
 		}
 		if t.live.Swap(false) {
 			lastLog = time.Now()
@@ -285,14 +298,20 @@ func (t *Tracker) setPubSub(ps *redis.PubSub) bool {
 	return true
 }
 
-// read delivers invalidations from ps until an error: a lost connection, an
-// unanswered heartbeat or an invalidation of every key (FLUSHALL, FLUSHDB:
-// a nil list, which go-redis reports as an unsupported payload; the
-// reconnection flushes the cache).
+// read delivers invalidations from ps until an error: a lost connection or
+// an unanswered heartbeat.
 func (t *Tracker) read(ctx context.Context, ps *redis.PubSub) error {
 	pinged := false
 	for {
 		msg, err := ps.ReceiveTimeout(ctx, t.opts.Heartbeat)
+		if err != nil && isFlushAll(err) {
+			// FLUSHALL or FLUSHDB: the whole reply was read, the
+			// connection is fine.
+			t.opts.Target.Flush()
+			t.flushes.Add(1)
+			pinged = false
+			continue
+		}
 		if err != nil {
 			var ne net.Error
 			if errors.As(err, &ne) && ne.Timeout() && !pinged && ctx.Err() == nil {
@@ -327,6 +346,13 @@ func (t *Tracker) read(ctx context.Context, ps *redis.PubSub) error {
 	}
 }
 
+// isFlushAll reports the invalidation of every key (FLUSHALL, FLUSHDB),
+// which Redis sends as a nil list and go-redis v9 reports as an
+// unsupported payload, after reading the whole reply.
+func isFlushAll(err error) bool {
+	return strings.HasSuffix(err.Error(), "unsupported pubsub message payload: <nil>")
+}
+
 func (t *Tracker) invalidate(redisKey string) {
 	if k, ok := t.cache.SessionKey(redisKey); ok {
 		t.events.Add(1)
@@ -346,6 +372,10 @@ func (t *Tracker) ClientID() int64 { return t.connID.Load() }
 
 // Resets returns how many times the tracker came back after an outage.
 func (t *Tracker) Resets() int64 { return t.resets.Load() }
+
+// Flushes returns how many invalidations of every key (FLUSHALL, FLUSHDB)
+// the tracker received; each flushed Target.
+func (t *Tracker) Flushes() int64 { return t.flushes.Load() }
 
 // Events returns how many session keys the tracker invalidated.
 func (t *Tracker) Events() int64 { return t.events.Load() }

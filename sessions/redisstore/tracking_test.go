@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -88,11 +89,15 @@ func (x *tracked) login(t *testing.T, key string) sessions.Record {
 			time.Sleep(100 * time.Microsecond)
 		}
 	}
-	r, err := x.lc.Load(ctx, key)
-	if err != nil {
-		t.Fatal(err)
+	for start := time.Now(); ; {
+		r, err := x.lc.Load(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Shared || !x.tr.Live() || time.Since(start) > 2*time.Second {
+			return r // cached (a hit), or not cacheable now
+		}
 	}
-	return r
 }
 
 // waitLoad polls the LocalCache until done accepts what Load returns and
@@ -548,5 +553,70 @@ func TestTrackingRefused(t *testing.T) {
 			}
 			t.Logf("%v (after %v)", err, time.Since(start))
 		})
+	}
+}
+
+// recorder is an Invalidator that records what it was told.
+type recorder struct {
+	mu      sync.Mutex
+	keys    []string
+	flushes int
+}
+
+func (r *recorder) Invalidate(k string) { r.mu.Lock(); r.keys = append(r.keys, k); r.mu.Unlock() }
+func (r *recorder) Flush()              { r.mu.Lock(); r.flushes++; r.mu.Unlock() }
+func (r *recorder) state() ([]string, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.keys...), r.flushes
+}
+
+// FLUSHALL and FLUSHDB arrive as a nil list of keys: the whole cache is
+// flushed and the connection stays (no outage). The shared Redis is never
+// flushed: a fake server sends what Redis 7 sends.
+func TestTrackingFlushAll(t *testing.T) {
+	const channel = "$20\r\n__redis__:invalidate\r\n"
+	key := ":1:" + redisstore.CachePrefix + "abc"
+	addr := fakeRedis(t, func(args []string) string {
+		switch strings.ToUpper(args[0]) {
+		case "HELLO":
+			return "-ERR unknown command 'HELLO'\r\n"
+		case "CLIENT":
+			if strings.EqualFold(args[1], "id") {
+				return ":7\r\n"
+			}
+			return "+OK\r\n"
+		case "SUBSCRIBE":
+			return "*3\r\n$9\r\nsubscribe\r\n" + channel + ":1\r\n" +
+				"*3\r\n$7\r\nmessage\r\n" + channel + "*-1\r\n" + // FLUSHALL
+				"*3\r\n$7\r\nmessage\r\n" + channel + "*2\r\n$" + itoa(int64(len(key))) + "\r\n" + key + "\r\n$5\r\nother\r\n"
+		case "PING":
+			return "*2\r\n$4\r\npong\r\n$0\r\n\r\n"
+		}
+		return "+OK\r\n"
+	})
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	store, err := redisstore.NewCache(c, redisstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := new(recorder)
+	tr, err := redisstore.Track(context.Background(), store, redisstore.TrackingOptions{Target: rec, Logger: quiet()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		keys, flushes := rec.state()
+		if len(keys) == 1 && keys[0] == "abc" && flushes == 2 && tr.Flushes() == 1 {
+			break // Track's own flush, then FLUSHALL's
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("keys %q, flushes %d (tracker %d); want [abc] and 2", keys, flushes, tr.Flushes())
+		}
+	}
+	if !tr.Live() || tr.Resets() != 0 {
+		t.Fatalf("live %v, resets %d: FLUSHALL is not an outage", tr.Live(), tr.Resets())
 	}
 }
