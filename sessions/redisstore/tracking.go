@@ -190,14 +190,32 @@ func (t *Tracker) connOptions(ro *redis.Options) *redis.Options {
 	return &o
 }
 
-// refusal marks a Redis error reply as the server refusing tracking; other
-// errors (network) are returned as they are.
+// refusal marks an error reply to CLIENT ID or CLIENT TRACKING as the
+// server refusing tracking; network errors and the replies of a server that
+// is only busy for now are returned as they are.
 func refusal(err error) error {
 	var re redis.Error
-	if errors.As(err, &re) && !errors.Is(err, redis.Nil) {
-		return &trackingRefused{err}
+	if !errors.As(err, &re) || errors.Is(err, redis.Nil) {
+		return err
 	}
-	return err
+	switch code, _, _ := strings.Cut(re.Error(), " "); code {
+	case "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN":
+		return err
+	}
+	return &trackingRefused{err}
+}
+
+// subscribeRefused reports the reply of a server that refuses SUBSCRIBE
+// itself: an ACL without the channel, or a proxy without Pub/Sub. (Other
+// replies, such as a wrong password or too many clients, are not about
+// tracking.)
+func subscribeRefused(err error) bool {
+	var re redis.Error
+	if !errors.As(err, &re) {
+		return false
+	}
+	msg := strings.ToLower(re.Error())
+	return strings.HasPrefix(msg, "noperm") || strings.Contains(msg, "unknown command")
 }
 
 // connect opens the connection (OnConnect turns tracking on) and waits for
@@ -216,8 +234,8 @@ func (t *Tracker) connect(ctx context.Context) (*redis.PubSub, error) {
 	if err != nil {
 		ps.Close()
 		var tr *trackingRefused
-		if !errors.As(err, &tr) {
-			err = refusal(err) // SUBSCRIBE refused (ACL)
+		if !errors.As(err, &tr) && subscribeRefused(err) {
+			err = &trackingRefused{err}
 		}
 		return nil, fmt.Errorf("redisstore: tracking connection: %w", err)
 	}

@@ -518,9 +518,15 @@ func readCommand(rd *bufio.Reader) ([]string, error) {
 // A server that refuses tracking makes Track fail with
 // ErrTrackingUnavailable, at once.
 func TestTrackingRefused(t *testing.T) {
-	for _, tc := range []struct{ name, refusal string }{
-		{"Redis 5", "-ERR Unknown subcommand or wrong number of arguments for 'TRACKING'. Try CLIENT HELP\r\n"},
-		{"ACL", "-NOPERM this user has no permissions to run the 'client|tracking' command\r\n"},
+	for _, tc := range []struct {
+		name, tracking, subscribe string
+		refused                   bool
+	}{
+		{"Redis 5", "-ERR Unknown subcommand or wrong number of arguments for 'TRACKING'. Try CLIENT HELP\r\n", "", true},
+		{"ACL", "-NOPERM this user has no permissions to run the 'client|tracking' command\r\n", "", true},
+		{"ACL channel", "", "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n", true},
+		{"proxy", "", "-ERR unknown command 'SUBSCRIBE'\r\n", true},
+		{"loading", "-LOADING Redis is loading the dataset in memory\r\n", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := fakeRedis(t, func(args []string) string {
@@ -528,7 +534,14 @@ func TestTrackingRefused(t *testing.T) {
 				case "CLIENT ID":
 					return ":7\r\n"
 				case "CLIENT TRACKING":
-					return tc.refusal
+					if tc.tracking != "" {
+						return tc.tracking
+					}
+				case "SUBSCRIBE __REDIS__:INVALIDATE":
+					if tc.subscribe != "" {
+						return tc.subscribe
+					}
+					return "*3\r\n$9\r\nsubscribe\r\n$20\r\n__redis__:invalidate\r\n:1\r\n"
 				}
 				if strings.EqualFold(args[0], "hello") {
 					return "-ERR unknown command 'HELLO'\r\n"
@@ -548,8 +561,8 @@ func TestTrackingRefused(t *testing.T) {
 				tr.Close()
 				t.Fatal("no error")
 			}
-			if !errors.Is(err, redisstore.ErrTrackingUnavailable) {
-				t.Fatalf("error %v, want ErrTrackingUnavailable", err)
+			if errors.Is(err, redisstore.ErrTrackingUnavailable) != tc.refused {
+				t.Fatalf("error %v: ErrTrackingUnavailable %v, want %v", err, !tc.refused, tc.refused)
 			}
 			t.Logf("%v (after %v)", err, time.Since(start))
 		})
