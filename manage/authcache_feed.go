@@ -21,6 +21,12 @@ const (
 
 // AuthCacheMode says how the session and user caches learn of changes made
 // by other processes (DMR_AUTH_CACHE).
+//
+// With DMR_SESSION_STORE=redis the database's triggers do not see the
+// sessions: in the notify and changelog modes Redis reports their changes
+// instead (client-side caching, redisstore.Track; Env.SessionTracker), and
+// the triggers cover users and permissions. A Redis that refuses CLIENT
+// TRACKING stops start-up; the ttl mode is the fallback.
 type AuthCacheMode string
 
 // The auth cache modes.
@@ -104,6 +110,7 @@ type authFeed struct {
 	sessions *sessions.LocalCache // nil with sessions outside the database
 	users    *auth.UserCache
 	userKey  func(string) string // the trigger's key as str(pk)
+	redis    redisTracking       // sessions in Redis (authcache_redis.go)
 }
 
 func (a *authFeed) event(ev changefeed.Event) {
@@ -174,6 +181,9 @@ func (e *Env) StartAuthCacheFeed(ctx context.Context) error {
 				EnvAuthCache, e.Config.AuthCache, err)
 		}
 		return fmt.Errorf("%s=%s: %w", EnvAuthCache, e.Config.AuthCache, err)
+	}
+	if err := e.startRedisTracking(ctx); err != nil {
+		return err
 	}
 	opts := changefeed.Options{OnEvent: a.event, OnReset: a.reset, Logger: e.Logger, Interval: e.Config.AuthCachePoll, LiveFlag: &a.live}
 	var (

@@ -210,7 +210,8 @@ func (c Config) UserModel() userdb.Model {
 //	                          (default: the application's Options.AuthCacheTTL)
 //	DMR_AUTH_CACHE            ttl (the default) | off | notify (PostgreSQL) | changelog (SQLite, MySQL): with
 //	                          notify and changelog the database's triggers (installtriggers) evict cached
-//	                          sessions and users at once, whoever changed them
+//	                          sessions and users at once, whoever changed them; with DMR_SESSION_STORE=redis
+//	                          Redis's CLIENT TRACKING (Redis 6+) evicts the sessions
 //	DMR_AUTH_CACHE_POLL       the change log's poll interval with changelog (default 50ms)
 //	DMR_DJANGO_VERSION        the Django version sharing the database (3.2 … 6.1, default 5.2): new
 //	                          password hashes use its PASSWORD_HASHERS defaults, so Django does not

@@ -75,6 +75,18 @@
 // session row and its user row in one query instead of two, from its second
 // request on. The other session stores keep their own loads.
 //
+// With DMR_SESSION_STORE=redis, notify and changelog evict cached sessions
+// through Redis itself: one connection with CLIENT TRACKING (Redis 6+, in
+// broadcast mode on the sessions' key prefix) receives every change any
+// client makes to a session key, Django's logout included, and evicts it
+// within the time Redis takes to push one message (package
+// sessions/redisstore, "Invalidation"); users and permissions still come
+// from the triggers. While that connection is down the session cache is
+// bypassed, and it is flushed when the connection is back. A Redis, proxy
+// or managed service that refuses CLIENT TRACKING stops start-up with one
+// line naming the fallback, DMR_AUTH_CACHE=ttl, whose staleness bound is
+// the TTL. The ttl and off modes do not use tracking.
+//
 // # The secret key
 //
 // Django refuses to start without SECRET_KEY. For the zero-setup SQLite case

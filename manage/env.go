@@ -257,9 +257,10 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 			return nil, err
 		}
 	}
-	if e.authFeed != nil && e.Store != nil && cfg.SessionStore != StoreRedis {
-		// Sessions in the database: the feed evicts them.
-		lc, err := sessions.NewLocalCache(e.Store, sessions.LocalCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.live.Load})
+	if e.authFeed != nil && e.Store != nil {
+		// Sessions in the database: the feed evicts them; in Redis: Redis
+		// tracking does (authcache_redis.go).
+		lc, err := sessions.NewLocalCache(e.Store, sessions.LocalCacheOptions{TTL: FeedSafetyTTL, Live: e.authFeed.sessionsLive(cfg.SessionStore)})
 		if err != nil {
 			return nil, err
 		}

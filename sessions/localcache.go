@@ -27,7 +27,8 @@ type LocalCacheOptions struct {
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
 	// Live, when set, says whether an invalidation feed (package
-	// sqldb/changefeed) is delivering the changes made elsewhere: while it
+	// sqldb/changefeed, or redisstore.Track for sessions in Redis) is
+	// delivering the changes made elsewhere: while it
 	// returns false the cache is bypassed (Load misses and does not store
 	// what it loaded). The feed evicts through Invalidate and Flush, so the
 	// staleness bound becomes the feed's and TTL is only a safety net. Nil
@@ -54,9 +55,10 @@ type LocalCacheOptions struct {
 // return ErrConflict, the entry is dropped, and the middleware's reload gets
 // the fresh row.
 //
-// Load returns a deep copy of the cached data, so callers never share memory
-// with the cache or with each other. A Record's Attachment is passed on from
-// the load that made it and never cached: a hit has none.
+// A cache hit returns the cached data itself, with Record.Shared set:
+// whoever changes it must clone it first (Session does).
+// A Record's Attachment is passed on from the load that made it and never
+// cached: a hit has none.
 type LocalCache struct {
 	next  Store
 	now   func() time.Time

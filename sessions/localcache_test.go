@@ -252,6 +252,9 @@ func TestLocalCacheConcurrent(t *testing.T) {
 					errs <- err
 					return
 				default:
+					if r.Shared { // the cache's copy: clone before changing (Record.Shared)
+						r.Data = r.Data.DeepClone()
+					}
 					r.Data.Set("n", fmt.Sprint(i))
 					if _, err := c.Save(ctx, r); err != nil && !errors.Is(err, sessions.ErrConflict) && !errors.Is(err, sessions.ErrNotFound) {
 						errs <- err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -105,6 +106,32 @@ func newCommon(c redis.UniversalClient, backendPrefix string, o Options) (common
 
 // RedisKey returns the Redis key of a session key.
 func (cm *common) RedisKey(sessionKey string) string { return cm.keyFunc(cm.prefix + sessionKey) }
+
+// SessionKey is the inverse of RedisKey: it returns the session key whose
+// Redis key is redisKey, and false when redisKey is not one of this store's
+// session keys (another backend, KEY_PREFIX or VERSION, or not a cache key
+// at all). With a KeyFunc that does not end its result with the key it was
+// given, no key parses.
+func (cm *common) SessionKey(redisKey string) (string, bool) {
+	head, ok := cm.keyHead()
+	if !ok {
+		return "", false
+	}
+	k, ok := strings.CutPrefix(redisKey, head)
+	if !ok || k == "" || cm.RedisKey(k) != redisKey {
+		return "", false
+	}
+	return k, true
+}
+
+// keyHead returns what every Redis key of a session starts with, the Redis
+// key of the empty session key; ok is false when KeyFunc does not end its
+// result with the key it was given.
+func (cm *common) keyHead() (string, bool) {
+	head := cm.keyFunc(cm.prefix)
+	const probe = "\x00probe"
+	return head, cm.keyFunc(cm.prefix+probe) == head+probe
+}
 
 // ttl returns the TTL for expiry; ok is false when the session has already
 // expired.

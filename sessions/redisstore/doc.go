@@ -79,6 +79,46 @@
 // (the stale copy fails the comparison above); reads may see the older dict
 // meanwhile.
 //
+// # Invalidation (Track)
+//
+// A sessions.LocalCache in front of a Cache saves Redis a round trip per
+// request, but alone it serves a session changed by another process (a
+// logout in Django, which deletes the key) for up to its TTL. [Track] keeps
+// it current with Redis's server-assisted client-side caching (Redis 6+):
+// one dedicated connection, speaking RESP2, runs CLIENT ID, then CLIENT
+// TRACKING ON REDIRECT <that id> BCAST PREFIX <the Redis key of the empty
+// session key> NOLOOP, then SUBSCRIBE __redis__:invalidate. From then on
+// Redis publishes on that connection every key under the prefix that any
+// client writes, deletes, renames, expires or evicts, and the tracker
+// evicts the session ([Cache.SessionKey] maps the key back; keys of other
+// backends, prefixes or versions are ignored). A FLUSHALL or FLUSHDB (any
+// database: tracking is per server) flushes the whole cache.
+//
+// The bound: a change made elsewhere is served from the cache for at most
+// the time Redis takes to push one message to this process (about a
+// millisecond on a local network), instead of the TTL, which stays as a
+// safety net.
+//
+// Outages: [Tracker.Live] is false from the moment the connection fails (an
+// error, or no answer to a PING sent after TrackingOptions.Heartbeat of
+// silence, so a silently dead connection is noticed within two heartbeats)
+// until the tracker has reconnected (backoff 50 ms doubling to
+// MaxBackoff), turned tracking on again, resubscribed and flushed the
+// cache. A LocalCache whose Live is Tracker.Live bypasses itself meanwhile:
+// every Load reads Redis, so no change made during the outage is served
+// stale. The window that remains is the time to notice a dead connection:
+// immediate when Redis or the network closes it, up to two heartbeats when
+// it vanishes silently. Redis also closes a subscriber that falls more than
+// its client-output-buffer-limit for Pub/Sub behind; that is an outage like
+// any other.
+//
+// Where tracking is unavailable (Redis before 6.0, a proxy or managed
+// service that disables CLIENT TRACKING or Pub/Sub, an ACL that denies
+// them) Track fails with [ErrTrackingUnavailable] and nothing evicts the
+// cache: the staleness bound stays the LocalCache's TTL. Track needs one
+// Redis server (a *redis.Client, or TrackingOptions.Redis); with Redis
+// Cluster a node only reports its own keys, so it is not supported.
+//
 // # Concurrent writers
 //
 // Two requests that load one session and change different keys both survive:
