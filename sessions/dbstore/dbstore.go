@@ -27,6 +27,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time; nil means time.Now. For tests.
 	Now func() time.Time
+	// DecodeMemo is how many decoded session_data texts Load remembers, so
+	// that a row read again with the same text skips the signature check,
+	// zlib and JSON (see the package documentation). Zero means
+	// DefaultDecodeMemo; negative turns it off.
+	DecodeMemo int
 }
 
 // Store is a sessions.Store on Django's django_session table. It is safe for
@@ -38,6 +43,7 @@ type Store struct {
 	log   *slog.Logger
 	now   func() time.Time
 	q     queries
+	memo  *decodeMemo // nil when off
 
 	read, write *sqldb.StmtCache // prepared statements per pool
 	owned       bool             // Close closes db (Open)
@@ -69,6 +75,7 @@ func New(db *sqldb.DB, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	s.q = buildQueries(db.Dialect)
+	s.memo = newDecodeMemo(opts.DecodeMemo)
 	return s, nil
 }
 
@@ -175,12 +182,21 @@ func (s *Store) record(ctx context.Context, key, data string, exp any) (sessions
 	if err != nil {
 		return sessions.Record{}, fmt.Errorf("dbstore: load: %w", err)
 	}
+	if s.memo != nil {
+		if obj := s.memo.get(data); obj != nil {
+			return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data, Shared: true}, nil
+		}
+	}
 	obj, derr := s.codec.Decode(data)
 	if derr != nil {
 		s.log.WarnContext(ctx, "Session data corrupted", "store", "db", "error", derr)
-		obj = pyjson.NewObject(0)
+		return sessions.Record{Key: key, Data: pyjson.NewObject(0), Expiry: expiry, Version: data}, nil
 	}
-	return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data}, nil
+	if s.memo == nil {
+		return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data}, nil
+	}
+	s.memo.put(data, obj)
+	return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data, Shared: true}, nil
 }
 
 // JoinQuery returns a query for LoadJoined: Load's query on the live row
