@@ -29,7 +29,8 @@ type Options struct {
 	Now func() time.Time
 	// DecodeMemo is how many decoded session_data texts Load remembers, so
 	// that a row read again with the same text skips the signature check,
-	// zlib and JSON (see the package documentation). Zero means
+	// zlib and JSON and gets a copy of the dict (see the package
+	// documentation). Zero means
 	// DefaultDecodeMemo; negative turns it off.
 	DecodeMemo int
 }
@@ -184,7 +185,7 @@ func (s *Store) record(ctx context.Context, key, data string, exp any) (sessions
 	}
 	if s.memo != nil {
 		if obj := s.memo.get(data); obj != nil {
-			return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data, Shared: true}, nil
+			return sessions.Record{Key: key, Data: obj.DeepClone(), Expiry: expiry, Version: data}, nil
 		}
 	}
 	obj, derr := s.codec.Decode(data)
@@ -192,11 +193,10 @@ func (s *Store) record(ctx context.Context, key, data string, exp any) (sessions
 		s.log.WarnContext(ctx, "Session data corrupted", "store", "db", "error", derr)
 		return sessions.Record{Key: key, Data: pyjson.NewObject(0), Expiry: expiry, Version: data}, nil
 	}
-	if s.memo == nil {
-		return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data}, nil
+	if s.memo != nil {
+		s.memo.put(data, obj.DeepClone())
 	}
-	s.memo.put(data, obj)
-	return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data, Shared: true}, nil
+	return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data}, nil
 }
 
 // JoinQuery returns a query for LoadJoined: Load's query on the live row

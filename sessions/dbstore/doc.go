@@ -52,9 +52,8 @@
 // for the Store's life. Every Load still reads its row; only a row whose
 // text is byte for byte one seen before reuses the dict, so nothing stale
 // can come out of it (a changed row has another text, and a logged-out
-// session has no row). Texts that fail to decode are not kept. The dict
-// is shared by the requests that load that text, so such a Record has
-// Shared set and sessions.Session clones it before any change.
+// session has no row). Texts that fail to decode are not kept. Each Load
+// gets its own copy of the dict, as before.
 //
 // # Compare-and-swap
 //

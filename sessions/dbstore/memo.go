@@ -16,9 +16,10 @@ const DefaultDecodeMemo = 1024
 // SessionBase.decode passes no max_age): a row read again with the same
 // text gives the same dict. This is no cache of the database: every Load
 // still reads the row, and a changed row has another text. Only texts that
-// decoded are kept, so a forged one is checked every time. The dicts are
-// shared between requests (Record.Shared): whoever changes one clones it
-// first, as sessions.Session does.
+// decoded are kept, so a forged one is checked every time. Load hands out
+// a copy of the remembered dict (a deep copy of a session dict costs a
+// few allocations; decoding it, microseconds), so its Records stay the
+// caller's own as the Store contract says.
 type decodeMemo struct {
 	mu  sync.Mutex
 	m   map[string]*pyjson.Object
