@@ -1,15 +1,10 @@
 package manage_test
 
 import (
-	"bufio"
 	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/internal/fakeredis"
 	"github.com/dmr-go/dmr/internal/testenv"
 	"github.com/dmr-go/dmr/manage"
 	"github.com/dmr-go/dmr/sessions"
@@ -140,11 +136,6 @@ func TestAuthCacheRedisTrackingRefused(t *testing.T) {
 // no CLIENT TRACKING; every other command succeeds.
 func fakeRedisNoTracking(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
 	reply := func(args []string) string {
 		switch cmd := strings.ToUpper(strings.Join(args[:min(2, len(args))], " ")); {
 		case cmd == "CLIENT ID":
@@ -158,53 +149,5 @@ func fakeRedisNoTracking(t *testing.T) string {
 		}
 		return "+OK\r\n"
 	}
-	go func() {
-		for {
-			cn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer cn.Close()
-				rd := bufio.NewReader(cn)
-				for {
-					args, err := readRESPCommand(rd)
-					if err != nil {
-						return
-					}
-					if _, err := io.WriteString(cn, reply(args)); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-func readRESPCommand(rd *bufio.Reader) ([]string, error) {
-	line, err := rd.ReadString('\n')
-	if err != nil || len(line) < 3 || line[0] != '*' {
-		return nil, errors.New("not an array")
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
-	if err != nil || n < 1 {
-		return nil, errors.New("bad array")
-	}
-	args := make([]string, n)
-	for i := range args {
-		if line, err = rd.ReadString('\n'); err != nil || len(line) < 3 {
-			return nil, errors.New("bad bulk")
-		}
-		size, err := strconv.Atoi(strings.TrimSpace(line[1:]))
-		if err != nil || size < 0 {
-			return nil, errors.New("bad bulk")
-		}
-		buf := make([]byte, size+2)
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			return nil, err
-		}
-		args[i] = string(buf[:size])
-	}
-	return args, nil
+	return fakeredis.Serve(t, reply)
 }

@@ -158,21 +158,7 @@ func validKey(key string) bool { return key != "" && len(key) <= MaxKeyLength }
 // Save compares it with the row, and stores layered on this one may rely on
 // it: cached_db keeps it to know which row its cached copy came from.
 func (s *Store) Load(ctx context.Context, key string) (sessions.Record, error) {
-	if !validKey(key) {
-		return sessions.Record{}, sessions.ErrNotFound
-	}
-	ctx, cancel := s.db.PointContext(ctx) // one row by key
-	defer cancel()
-	var data string
-	var exp any
-	err := s.queryRow(ctx, s.q.load, []any{key, s.d.TimeArg(s.now())}, &data, &exp)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sessions.Record{}, sessions.ErrNotFound
-	}
-	if err != nil {
-		return sessions.Record{}, fmt.Errorf("dbstore: load: %w", err)
-	}
-	return s.record(ctx, key, data, exp)
+	return s.LoadJoined(ctx, key, s.q.load, nil) // nothing joined
 }
 
 // record turns a loaded row (session_data and the scanned expire_date) into

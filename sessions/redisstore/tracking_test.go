@@ -1,7 +1,6 @@
 package redisstore_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/dmr-go/dmr/internal/fakeredis"
 	"github.com/dmr-go/dmr/internal/testenv"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/redisstore"
@@ -458,61 +458,7 @@ func FuzzSessionKey(f *testing.F) {
 // fakeRedis answers RESP2 commands with reply(args) on a local port, as a
 // server (or proxy) that refuses CLIENT TRACKING would.
 func fakeRedis(t *testing.T, reply func(args []string) string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			cn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer cn.Close()
-				rd := bufio.NewReader(cn)
-				for {
-					args, err := readCommand(rd)
-					if err != nil {
-						return
-					}
-					if _, err := io.WriteString(cn, reply(args)); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln.Addr().String()
-}
-
-func readCommand(rd *bufio.Reader) ([]string, error) {
-	line, err := rd.ReadString('\n')
-	if err != nil || len(line) < 3 || line[0] != '*' {
-		return nil, errors.New("not an array")
-	}
-	n, err := strconv.Atoi(strings.TrimSpace(line[1:]))
-	if err != nil {
-		return nil, err
-	}
-	args := make([]string, n)
-	for i := range args {
-		if line, err = rd.ReadString('\n'); err != nil {
-			return nil, err
-		}
-		size, err := strconv.Atoi(strings.TrimSpace(line[1:]))
-		if err != nil {
-			return nil, err
-		}
-		buf := make([]byte, size+2)
-		if _, err := io.ReadFull(rd, buf); err != nil {
-			return nil, err
-		}
-		args[i] = string(buf[:size])
-	}
-	return args, nil
+	return fakeredis.Serve(t, reply)
 }
 
 // A server that refuses tracking makes Track fail with
