@@ -80,7 +80,8 @@ type Options struct {
 	// request's own. Store errors that are infrastructure failures
 	// (apierror.IsUnavailable, the deadline included) are marked
 	// apierror.ErrUnavailable and answer 503 with Retry-After. A ModelBackend
-	// given its own Users is not bounded.
+	// given its own Users is not bounded. A user store whose UserByID has a
+	// deadline of its own (BoundedUserLoader) gets no second one for it.
 	StoreTimeout time.Duration
 }
 

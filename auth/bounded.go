@@ -11,6 +11,15 @@ import (
 
 // storeTimeout is Options.StoreTimeout: the deadline each store operation
 // Auth makes gets.
+// BoundedUserLoader is implemented by user stores whose UserByID already
+// runs under a deadline of their own (userdb.Store: sqldb's per-operation
+// deadline, or busy_timeout on SQLite). Options.StoreTimeout then starts no
+// timer for it: loading the current user is the one store call of every
+// uncached request, and a timer context cost it about 1 µs.
+type BoundedUserLoader interface {
+	UserByIDBounded() bool
+}
+
 type storeTimeout time.Duration
 
 func (t storeTimeout) bound(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -72,6 +81,10 @@ func (b boundedPerms) AllPermissions(ctx context.Context) (PermissionSet, error)
 }
 
 func (b boundedUsers) UserByID(ctx context.Context, id string) (*User, error) {
+	if bl, ok := b.next.(BoundedUserLoader); ok && bl.UserByIDBounded() {
+		u, err := b.next.UserByID(ctx, id) // no timer: the store has its own deadline
+		return u, apierror.MarkUnavailable(err)
+	}
 	ctx, cancel := b.bound(ctx)
 	defer cancel()
 	u, err := b.next.UserByID(ctx, id)

@@ -80,7 +80,8 @@ type Options struct {
 	// Store errors that are infrastructure failures (apierror.IsUnavailable,
 	// the deadline included) are marked apierror.ErrUnavailable: they answer
 	// 503 with Retry-After. Applications set it (package manage: DMR_DB_TIMEOUT,
-	// 5 s by default).
+	// 5 s by default). A store whose Load has a deadline of its own
+	// (BoundedLoader) gets no second one for Load.
 	StoreTimeout time.Duration
 	// MaxSaveAttempts bounds the save retries after compare-and-swap
 	// conflicts; default 5.

@@ -76,6 +76,10 @@ func (j *SessionJoin) Sessions() *dbstore.Store { return j.sessions }
 // Users returns the user table store.
 func (j *SessionJoin) Users() *Store { return j.users }
 
+// LoadBounded reports that Load runs under a deadline of its own
+// (sessions.BoundedLoader), as the db store's does.
+func (j *SessionJoin) LoadBounded() bool { return true }
+
 // Load returns the live session under key, as the session store's Load. When
 // a hint names the session's user, the user row is read in the same query
 // and, if the session's _auth_user_id is that user's id and the row exists,

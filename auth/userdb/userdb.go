@@ -372,6 +372,10 @@ func (s *Store) user(vals []any) (*auth.User, error) {
 	return u, nil
 }
 
+// UserByIDBounded reports that UserByID runs under a deadline of its own
+// (auth.BoundedUserLoader): db.Context, or busy_timeout on SQLite.
+func (s *Store) UserByIDBounded() bool { return true }
+
 // UserByID implements auth.UserStore: id is read as the model's primary key
 // type reads it (Django's pk.to_python); one that does not fit is
 // ErrUserNotFound. When ctx carries the row a SessionJoin on this store

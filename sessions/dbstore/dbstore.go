@@ -161,6 +161,10 @@ func (s *Store) Load(ctx context.Context, key string) (sessions.Record, error) {
 	return s.LoadJoined(ctx, key, s.q.load, nil) // nothing joined
 }
 
+// LoadBounded reports that Load runs under a deadline of its own
+// (sessions.BoundedLoader): db.Context, or busy_timeout on SQLite.
+func (s *Store) LoadBounded() bool { return true }
+
 // record turns a loaded row (session_data and the scanned expire_date) into
 // the Record Load returns: session_data that does not decode gives an empty
 // session whose Version is still the stored text, and a warning in the log.
