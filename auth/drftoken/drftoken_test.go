@@ -99,7 +99,7 @@ func TestSchemaIsDjangos(t *testing.T) {
 	}
 	// Django's shortening of long names (PostgreSQL's 63 characters), as
 	// in permdb's auth_permission_content_type_id_2f476e4b_fk_django_co.
-	if got := indexName(sqldb.Postgres, Table, []string{"user_id"}, "_fk_accounts_very_long_custom_user_model_name_id"); len(got) > 63 || got != "authtoken_token_user_id_35299eff_fk_accounts_" {
+	if got := sqldb.IndexName(sqldb.Postgres, Table, []string{"user_id"}, "_fk_accounts_very_long_custom_user_model_name_id"); len(got) > 63 || got != "authtoken_token_user_id_35299eff_fk_accounts_" {
 		t.Errorf("shortened name %q (%d)", got, len(got))
 	}
 }

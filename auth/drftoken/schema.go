@@ -1,8 +1,6 @@
 package drftoken
 
 import (
-	"crypto/md5" //nolint:gosec // Django's names_digest, not a security use
-	"encoding/hex"
 	"strings"
 
 	"github.com/dmr-go/dmr/auth/userdb"
@@ -31,13 +29,13 @@ func Schema(d sqldb.Dialect, user userdb.Info) sqldb.Table {
 	q := d.Quote
 	fk := fkType(user)
 	ref := q(user.Table) + " (" + q(user.PKColumn) + ")"
-	fkName := indexName(d, Table, []string{"user_id"}, "_fk_"+user.Table+"_"+user.PKColumn)
+	fkName := sqldb.IndexName(d, Table, []string{"user_id"}, "_fk_"+user.Table+"_"+user.PKColumn)
 	t := sqldb.Table{Name: Table}
 	switch d {
 	case sqldb.Postgres:
 		t.Create = `CREATE TABLE "authtoken_token" ("key" varchar(40) NOT NULL PRIMARY KEY, "created" timestamp with time zone NOT NULL, "user_id" ` + fk + ` NOT NULL UNIQUE)`
 		t.Alter = []string{`ALTER TABLE "authtoken_token" ADD CONSTRAINT ` + q(fkName) + ` FOREIGN KEY ("user_id") REFERENCES ` + ref + ` DEFERRABLE INITIALLY DEFERRED`}
-		like := indexName(d, Table, []string{"key"}, "_like")
+		like := sqldb.IndexName(d, Table, []string{"key"}, "_like")
 		t.Indexes = []sqldb.Index{{Name: like, Create: `CREATE INDEX ` + q(like) + ` ON "authtoken_token" ("key" varchar_pattern_ops)`}}
 	case sqldb.MySQL:
 		t.Create = "CREATE TABLE `authtoken_token` (`key` varchar(40) NOT NULL PRIMARY KEY, `created` datetime(6) NOT NULL, `user_id` " + fk + " NOT NULL UNIQUE)"
@@ -77,45 +75,4 @@ func fkType(u userdb.Info) string {
 		return "varchar(255)"
 	}
 	return t
-}
-
-// indexName is Django's BaseDatabaseSchemaEditor._create_index_name: table,
-// columns and an 8-digit digest of them, then suffix, shortened to the
-// backend's identifier limit (63 on PostgreSQL, 64 on MySQL; 200 on SQLite)
-// the way Django shortens it.
-func indexName(d sqldb.Dialect, table string, columns []string, suffix string) string {
-	h := md5.New() //nolint:gosec // Django's names_digest
-	h.Write([]byte(table))
-	for _, c := range columns {
-		h.Write([]byte(c))
-	}
-	hashSuffix := hex.EncodeToString(h.Sum(nil))[:8] + suffix
-	maxLen := 200
-	switch d {
-	case sqldb.Postgres:
-		maxLen = 63
-	case sqldb.MySQL:
-		maxLen = 64
-	}
-	cols := strings.Join(columns, "_")
-	name := table + "_" + cols + "_" + hashSuffix
-	if len(name) <= maxLen {
-		return name
-	}
-	if len(hashSuffix) > maxLen/3 {
-		hashSuffix = hashSuffix[:maxLen/3]
-	}
-	other := (maxLen-len(hashSuffix))/2 - 1
-	name = cut(table, other) + "_" + cut(cols, other) + "_" + hashSuffix
-	if name[0] == '_' || (name[0] >= '0' && name[0] <= '9') {
-		name = "D" + name[:len(name)-1]
-	}
-	return name
-}
-
-func cut(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
