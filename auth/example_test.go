@@ -87,3 +87,14 @@ func ExampleUserFromContext() {
 	fmt.Println(u.IsAuthenticated(), u)
 	// Output: false AnonymousUser
 }
+
+// A cache hands out clones: changing one changes neither the cached user
+// nor another caller's.
+func ExampleUser_Clone() {
+	cached := &auth.User{ID: "1", Username: "ann", Extra: map[string]any{"team": "red"}}
+	mine := cached.Clone()
+	mine.Username = "bob"
+	mine.Extra["team"] = "blue"
+	fmt.Println(cached.Username, cached.Extra["team"], mine.Username, mine.Extra["team"])
+	// Output: ann red bob blue
+}

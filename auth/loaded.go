@@ -35,7 +35,7 @@ func LoadedUserFor(ctx context.Context, store any, id string) (*User, bool) {
 	if !ok || l.User == nil || l.ID != id || !sameStore(l.Store, store) {
 		return nil, false
 	}
-	return copyUser(*l.User), true
+	return l.User.Clone(), true
 }
 
 // withLoadedUser returns ctx carrying the row the session's store attached,

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"maps"
 	"time"
 )
 
@@ -79,4 +80,19 @@ type UserStore interface {
 	SetPassword(ctx context.Context, id string, encoded string) error
 	// UpdateLastLogin sets last_login of user id.
 	UpdateLastLogin(ctx context.Context, id string, t time.Time) error
+}
+
+// Clone returns a copy of u that shares no memory with it (LastLogin and
+// Extra are copied too): what a cache hands out, so that a caller changing
+// its user changes nobody else's.
+func (u *User) Clone() *User {
+	c := *u
+	if c.LastLogin != nil {
+		t := *c.LastLogin
+		c.LastLogin = &t
+	}
+	if c.Extra != nil {
+		c.Extra = maps.Clone(c.Extra)
+	}
+	return &c
 }

@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"maps"
 	"time"
 
 	"github.com/dmr-go/dmr/internal/ttlcache"
@@ -89,18 +88,6 @@ func NewUserCache(next UserStore, opts UserCacheOptions) (*UserCache, error) {
 // Unwrap returns the wrapped store.
 func (c *UserCache) Unwrap() UserStore { return c.next }
 
-// copyUser returns a copy of u that shares no memory with it.
-func copyUser(u User) *User {
-	if u.LastLogin != nil {
-		t := *u.LastLogin
-		u.LastLogin = &t
-	}
-	if u.Extra != nil {
-		u.Extra = maps.Clone(u.Extra)
-	}
-	return &u
-}
-
 // UserByID returns the cached user while fresh, else loads and caches it.
 // Missing users are not cached.
 func (c *UserCache) UserByID(ctx context.Context, id string) (*User, error) {
@@ -108,7 +95,7 @@ func (c *UserCache) UserByID(ctx context.Context, id string) (*User, error) {
 		return c.next.UserByID(ctx, id)
 	}
 	if u, ok := c.cache.Get(id); ok {
-		return copyUser(u), nil
+		return u.Clone(), nil
 	}
 	gen := c.cache.Gen()
 	u, err := c.next.UserByID(ctx, id)
@@ -116,7 +103,7 @@ func (c *UserCache) UserByID(ctx context.Context, id string) (*User, error) {
 		return u, err
 	}
 	if u != nil {
-		c.cache.PutIfGen(id, *copyUser(*u), gen)
+		c.cache.PutIfGen(id, *u.Clone(), gen)
 	}
 	return u, nil
 }

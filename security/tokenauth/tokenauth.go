@@ -3,7 +3,6 @@ package tokenauth
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -176,7 +175,7 @@ func (a *Auth) Authenticate(r *http.Request) (*http.Request, error) {
 func (a *Auth) user(r *http.Request, key string) (*auth.User, error) {
 	if a.cache != nil {
 		if u, ok := a.cache.Get(key); ok {
-			return copyUser(u), nil
+			return u.Clone(), nil
 		}
 	}
 	// DRF's key is a CharField(max_length=40); PostgreSQL refuses a NUL in
@@ -210,20 +209,9 @@ func (a *Auth) user(r *http.Request, key string) (*auth.User, error) {
 	// collations another spelling finds the same row, and a deletion
 	// through Store drops the stored key only.
 	if a.cache != nil && t.Key == key {
-		a.cache.PutIfGen(key, *copyUser(*u), gen)
+		a.cache.PutIfGen(key, *u.Clone(), gen)
 	}
 	return u, nil
-}
-
-func copyUser(u auth.User) *auth.User {
-	if u.LastLogin != nil {
-		t := *u.LastLogin
-		u.LastLogin = &t
-	}
-	if u.Extra != nil {
-		u.Extra = maps.Clone(u.Extra)
-	}
-	return &u
 }
 
 // Describe implements security.Auth: an apiKey scheme in the Authorization
