@@ -35,10 +35,15 @@ func (t storeTimeout) bound(ctx context.Context) (context.Context, context.Cance
 func boundUsers(u UserStore, t storeTimeout) UserStore {
 	if c, ok := u.(*UserCache); ok {
 		cc := *c
-		cc.next = boundedUsers{next: c.next, storeTimeout: t}
+		cc.next = newBoundedUsers(c.next, t)
 		return &cc
 	}
-	return boundedUsers{next: u, storeTimeout: t}
+	return newBoundedUsers(u, t)
+}
+
+func newBoundedUsers(u UserStore, t storeTimeout) boundedUsers {
+	bl, ok := u.(BoundedUserLoader)
+	return boundedUsers{next: u, storeTimeout: t, ownUserByID: ok && bl.UserByIDBounded()}
 }
 
 // boundPerms is boundUsers for a PermissionSource: below the permission
@@ -57,6 +62,7 @@ func boundPerms(p PermissionSource, t storeTimeout) PermissionSource {
 type boundedUsers struct {
 	next UserStore
 	storeTimeout
+	ownUserByID bool // next is a BoundedUserLoader that bounds UserByID itself
 }
 
 // boundedPerms is the PermissionSource Auth calls, bounded and marked the
@@ -81,7 +87,7 @@ func (b boundedPerms) AllPermissions(ctx context.Context) (PermissionSet, error)
 }
 
 func (b boundedUsers) UserByID(ctx context.Context, id string) (*User, error) {
-	if bl, ok := b.next.(BoundedUserLoader); ok && bl.UserByIDBounded() {
+	if b.ownUserByID {
 		u, err := b.next.UserByID(ctx, id) // no timer: the store has its own deadline
 		return u, apierror.MarkUnavailable(err)
 	}

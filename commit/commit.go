@@ -49,7 +49,7 @@ func Pending(ctx context.Context) bool {
 	}
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
-	return c.Registered && !c.Done && len(c.Hooks) > 0
+	return !c.Done && len(c.Hooks) > 0
 }
 
 // Done reports whether the commit funcs of ctx have already run.
@@ -60,7 +60,7 @@ func Done(ctx context.Context) bool {
 	}
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
-	return c.Registered && c.Done
+	return len(c.Hooks) > 0 && c.Done
 }
 
 // list returns ctx's commit list, or nil.
@@ -81,8 +81,8 @@ func Run(ctx context.Context, h http.Header, status int) error {
 	}
 	c.Mu.Lock()
 	defer c.Mu.Unlock()
-	if !c.Registered {
-		return nil
+	if len(c.Hooks) == 0 {
+		return nil // nothing registered: Done stays false, as without a list
 	}
 	if c.Done {
 		return c.Err

@@ -26,6 +26,7 @@ type BoundedLoader interface {
 type boundedStore struct {
 	next    Store
 	timeout time.Duration
+	ownLoad bool // next is a BoundedLoader that bounds its Load itself
 }
 
 // boundStore wraps s in a boundedStore. A LocalCache is wrapped below its
@@ -34,10 +35,15 @@ type boundedStore struct {
 func boundStore(s Store, timeout time.Duration) Store {
 	if lc, ok := s.(*LocalCache); ok {
 		c := *lc
-		c.next = boundedStore{next: lc.next, timeout: timeout}
+		c.next = newBoundedStore(lc.next, timeout)
 		return &c
 	}
-	return boundedStore{next: s, timeout: timeout}
+	return newBoundedStore(s, timeout)
+}
+
+func newBoundedStore(s Store, timeout time.Duration) boundedStore {
+	bl, ok := s.(BoundedLoader)
+	return boundedStore{next: s, timeout: timeout, ownLoad: ok && bl.LoadBounded()}
 }
 
 func (b boundedStore) bound(ctx context.Context) (context.Context, context.CancelFunc) {
@@ -48,7 +54,7 @@ func (b boundedStore) bound(ctx context.Context) (context.Context, context.Cance
 }
 
 func (b boundedStore) Load(ctx context.Context, key string) (Record, error) {
-	if bl, ok := b.next.(BoundedLoader); ok && bl.LoadBounded() {
+	if b.ownLoad {
 		r, err := b.next.Load(ctx, key) // no timer: the store has its own deadline
 		return r, apierror.MarkUnavailable(err)
 	}

@@ -28,12 +28,11 @@ type Hook interface {
 // Commit is the request's commit list, owned by package commit: its fields
 // are guarded by Mu and used by that package only.
 type Commit struct {
-	Mu         sync.Mutex
-	Hooks      []Hook
-	Registered bool // at least one hook was registered
-	Done       bool // the hooks ran
-	Err        error
-	inline     [4]Hook
+	Mu     sync.Mutex
+	Hooks  []Hook
+	Done   bool // the hooks ran
+	Err    error
+	inline [4]Hook
 }
 
 // Append adds h to the list; the caller holds Mu.
@@ -42,7 +41,6 @@ func (c *Commit) Append(h Hook) {
 		c.Hooks = c.inline[:0]
 	}
 	c.Hooks = append(c.Hooks, h)
-	c.Registered = true
 }
 
 // State is the per-request state of one request chain.
