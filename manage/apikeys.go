@@ -117,15 +117,11 @@ func (c *cli) revokeAPIKey(ctx context.Context, args []string) error {
 		}
 		prefix = p
 	}
-	env, err := c.open(ctx)
+	env, store, err := c.openAPIKeys(ctx, "revokeapikey")
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	store, err := env.APIKeys()
-	if err != nil {
-		return fmt.Errorf("revokeapikey: %w", err)
-	}
 	if err := store.Revoke(ctx, prefix); errors.Is(err, apikey.ErrNotFound) {
 		return fmt.Errorf("revokeapikey: no API key has the prefix %s", prefix)
 	} else if err != nil {
@@ -136,15 +132,11 @@ func (c *cli) revokeAPIKey(ctx context.Context, args []string) error {
 }
 
 func (c *cli) listAPIKeys(ctx context.Context) error {
-	env, err := c.open(ctx)
+	env, store, err := c.openAPIKeys(ctx, "listapikeys")
 	if err != nil {
 		return err
 	}
 	defer env.Close()
-	store, err := env.APIKeys()
-	if err != nil {
-		return fmt.Errorf("listapikeys: %w", err)
-	}
 	keys, err := store.List(ctx)
 	if err != nil {
 		return fmt.Errorf("listapikeys: %w", err)
@@ -181,4 +173,19 @@ func (c *cli) listAPIKeys(ctx context.Context) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Prefix, who, name, k.Created.Format(time.RFC3339), exp, status)
 	}
 	return tw.Flush()
+}
+
+// openAPIKeys opens the environment and its API key store for the command
+// cmd; the caller closes the Env.
+func (c *cli) openAPIKeys(ctx context.Context, cmd string) (*Env, *apikey.Store, error) {
+	env, err := c.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := env.APIKeys()
+	if err != nil {
+		env.Close()
+		return nil, nil, fmt.Errorf("%s: %w", cmd, err)
+	}
+	return env, store, nil
 }
