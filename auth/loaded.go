@@ -20,29 +20,42 @@ type LoadedUser struct {
 	// ID is the session's _auth_user_id the row was loaded for, as stored
 	// in the session.
 	ID string
-	// User is the row as the store's UserByID would return it.
+	// User is the row as the store's UserByID would return it; nil with
+	// Missing set.
 	User *User
+	// Missing reports that the store looked for the user ID in the same
+	// query and found no row (the user was deleted while the session
+	// lived): UserByID reports ErrUserNotFound without querying again.
+	Missing bool
 }
 
 type loadedUserKey struct{}
 
 // LoadedUserFor returns a copy of the user row the session's store loaded
 // with the session, when ctx carries one (GetUser's lookup of the session's
-// user) that store loaded for the user id id. A user store that a session
-// store loads rows for calls it first in UserByID, passing itself.
-func LoadedUserFor(ctx context.Context, store any, id string) (*User, bool) {
-	l, ok := ctx.Value(loadedUserKey{}).(*LoadedUser)
-	if !ok || l.User == nil || l.ID != id || !sameStore(l.Store, store) {
+// user) that store loaded for the user id id. A nil user with ok true means
+// the store found no such row (LoadedUser.Missing): the caller reports
+// ErrUserNotFound. A user store that a session store loads rows for calls it
+// first in UserByID, passing itself.
+func LoadedUserFor(ctx context.Context, store any, id string) (u *User, ok bool) {
+	l, found := ctx.Value(loadedUserKey{}).(*LoadedUser)
+	if !found || !l.usable() || l.ID != id || !sameStore(l.Store, store) {
 		return nil, false
+	}
+	if l.Missing {
+		return nil, true
 	}
 	return l.User.Clone(), true
 }
+
+// usable reports whether l says something: a row, or that there is none.
+func (l *LoadedUser) usable() bool { return (l.User != nil) != l.Missing }
 
 // withLoadedUser returns ctx carrying the row the session's store attached,
 // if it is a *LoadedUser for id.
 func withLoadedUser(ctx context.Context, attachment any, id string) context.Context {
 	l, ok := attachment.(*LoadedUser)
-	if !ok || l.User == nil || l.ID != id {
+	if !ok || !l.usable() || l.ID != id {
 		return ctx
 	}
 	return context.WithValue(ctx, loadedUserKey{}, l)

@@ -88,7 +88,11 @@
 // session data names, read in the same statement. A wrong or stale hint (the
 // session now belongs to another user, was written by Django or another
 // process) costs the second query once, as without SessionJoin. A deleted
-// user joins no row; an expired or deleted session loads nothing.
+// user joins no row, which the statement itself proves (the LEFT JOIN on that
+// key found nothing in the same snapshot): the Record carries a
+// LoadedUser with Missing set and the lookup finds no user without a second
+// query, so a session cookie replayed after its user was deleted costs one
+// query per request. An expired or deleted session loads nothing.
 //
 // Hints are kept per SessionJoin, in memory, at most
 // SessionJoinOptions.MaxHints of them (DefaultMaxHints, 65,536: a few MB);

@@ -109,7 +109,11 @@ func (j *SessionJoin) Load(ctx context.Context, key string) (sessions.Record, er
 		j.hints.drop(key)
 	case id != hint:
 		j.hints.put(key, id) // another user now: read that one next time
-	case vals[j.keyIdx] != nil: // NULL: no such user; GetUser finds none either
+	case vals[j.keyIdx] == nil:
+		// NULL: no row has that key in this snapshot (the user was
+		// deleted); GetUser reports none without a second query.
+		r.Attachment = &auth.LoadedUser{Store: j.users, ID: id, Missing: true}
+	default:
 		if u, err := j.users.user(vals); err == nil {
 			// A row that does not convert is left to UserByID, which
 			// reports the error.

@@ -380,9 +380,12 @@ func (s *Store) UserByIDBounded() bool { return true }
 // type reads it (Django's pk.to_python); one that does not fit is
 // ErrUserNotFound. When ctx carries the row a SessionJoin on this store
 // loaded with the session for id (auth.LoadedUserFor), that row is returned
-// without a query.
+// without a query, and when the join found no row, ErrUserNotFound.
 func (s *Store) UserByID(ctx context.Context, id string) (*auth.User, error) {
 	if u, ok := auth.LoadedUserFor(ctx, s, id); ok {
+		if u == nil {
+			return nil, auth.ErrUserNotFound
+		}
 		return u, nil
 	}
 	pk, ok := s.PKArg(id)
