@@ -9,8 +9,6 @@ import (
 	"github.com/dmr-go/dmr/apierror"
 )
 
-// storeTimeout is Options.StoreTimeout: the deadline each store operation
-// Auth makes gets.
 // BoundedUserLoader is implemented by user stores whose UserByID already
 // runs under a deadline of their own (userdb.Store: sqldb's per-operation
 // deadline, or busy_timeout on SQLite). Options.StoreTimeout then starts no
@@ -20,6 +18,8 @@ type BoundedUserLoader interface {
 	UserByIDBounded() bool
 }
 
+// storeTimeout is Options.StoreTimeout: the deadline each store operation
+// Auth makes gets.
 type storeTimeout time.Duration
 
 func (t storeTimeout) bound(ctx context.Context) (context.Context, context.CancelFunc) {

@@ -9,11 +9,6 @@ import (
 	"github.com/dmr-go/dmr/apierror"
 )
 
-// boundedStore is the Store the middleware calls: each operation gets its
-// own deadline (Options.StoreTimeout) and every infrastructure failure
-// (apierror.IsUnavailable: a refused connection, a lock, the deadline
-// itself) is marked apierror.ErrUnavailable, so it answers 503 with
-// Retry-After instead of 500.
 // BoundedLoader is implemented by stores whose Load already runs under a
 // deadline of their own (dbstore.Store: sqldb's per-operation deadline, or
 // busy_timeout on SQLite). Options.StoreTimeout then starts no timer for
@@ -23,6 +18,11 @@ type BoundedLoader interface {
 	LoadBounded() bool
 }
 
+// boundedStore is the Store the middleware calls: each operation gets its
+// own deadline (Options.StoreTimeout) and every infrastructure failure
+// (apierror.IsUnavailable: a refused connection, a lock, the deadline
+// itself) is marked apierror.ErrUnavailable, so it answers 503 with
+// Retry-After instead of 500.
 type boundedStore struct {
 	next    Store
 	timeout time.Duration
