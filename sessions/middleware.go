@@ -349,11 +349,9 @@ func (s *Session) save(ctx context.Context, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("sessions: reloading session after a conflict: %w", err)
 		}
-		data := fresh.Data
-		if fresh.Shared {
-			data = data.DeepClone()
-		}
-		s.data, s.version, s.shared = s.replay(data), fresh.Version, false
+		s.data, s.version, s.shared = fresh.Data, fresh.Version, fresh.Shared
+		s.ownLocked() // replay changes it
+		s.data = s.replay(s.data)
 	}
 }
 
