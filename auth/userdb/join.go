@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
-	"sync"
 
 	"github.com/dmr-go/dmr/auth"
+	"github.com/dmr-go/dmr/internal/boundedmap"
 	"github.com/dmr-go/dmr/pyjson"
 	"github.com/dmr-go/dmr/sessions"
 	"github.com/dmr-go/dmr/sessions/dbstore"
@@ -86,19 +85,19 @@ func (j *SessionJoin) LoadBounded() bool { return true }
 // attached as an *auth.LoadedUser. The hint is never trusted beyond choosing
 // which row to read: the session data decides.
 func (j *SessionJoin) Load(ctx context.Context, key string) (sessions.Record, error) {
-	hint, ok := j.hints.get(key)
+	hint, ok := j.hints.Get(key)
 	if !ok {
 		return j.loadPlain(ctx, key)
 	}
 	pk, ok := j.users.PKArg(hint)
 	if !ok {
-		j.hints.drop(key)
+		j.hints.Delete(key)
 		return j.loadPlain(ctx, key)
 	}
 	vals, dest := j.users.row()
 	r, err := j.sessions.LoadJoined(ctx, key, j.query, []any{pk}, dest...)
 	if errors.Is(err, sessions.ErrNotFound) {
-		j.hints.drop(key)
+		j.hints.Delete(key)
 	}
 	if err != nil {
 		return r, err
@@ -106,9 +105,9 @@ func (j *SessionJoin) Load(ctx context.Context, key string) (sessions.Record, er
 	id, ok := sessionUserID(r.Data)
 	switch {
 	case !ok:
-		j.hints.drop(key)
+		j.hints.Delete(key)
 	case id != hint:
-		j.hints.put(key, id) // another user now: read that one next time
+		j.hints.Put(key, id) // another user now: read that one next time
 	case vals[j.keyIdx] == nil:
 		// NULL: no row has that key in this snapshot (the user was
 		// deleted); GetUser reports none without a second query.
@@ -135,9 +134,9 @@ func (j *SessionJoin) loadPlain(ctx context.Context, key string) (sessions.Recor
 // note records the user id of data as key's hint, or drops the hint.
 func (j *SessionJoin) note(key string, data *pyjson.Object) {
 	if id, ok := sessionUserID(data); ok {
-		j.hints.put(key, id)
+		j.hints.Put(key, id)
 	} else {
-		j.hints.drop(key)
+		j.hints.Delete(key)
 	}
 }
 
@@ -174,7 +173,7 @@ func (j *SessionJoin) Save(ctx context.Context, r sessions.Record) (string, erro
 
 // Delete is the session store's Delete; the session's hint is dropped.
 func (j *SessionJoin) Delete(ctx context.Context, key string) error {
-	j.hints.drop(key)
+	j.hints.Delete(key)
 	return j.sessions.Delete(ctx, key)
 }
 
@@ -189,73 +188,6 @@ func (j *SessionJoin) ClearExpired(ctx context.Context) error {
 const hintShards = 32
 
 // hints maps session keys to the user id last seen in them, bounded.
-type hints struct {
-	seed   maphash.Seed
-	max    int // per shard
-	shards [hintShards]hintShard
-}
+type hints = boundedmap.Map[string]
 
-type hintShard struct {
-	mu sync.Mutex
-	m  map[string]string
-}
-
-func newHints(maxEntries int) *hints {
-	h := &hints{seed: maphash.MakeSeed(), max: max(1, (maxEntries+hintShards-1)/hintShards)}
-	for i := range h.shards {
-		h.shards[i].m = make(map[string]string)
-	}
-	return h
-}
-
-func (h *hints) shard(key string) *hintShard {
-	return &h.shards[maphash.String(h.seed, key)%hintShards]
-}
-
-func (h *hints) get(key string) (string, bool) {
-	s := h.shard(key)
-	s.mu.Lock()
-	id, ok := s.m[key]
-	s.mu.Unlock()
-	return id, ok
-}
-
-// put sets key's hint; in a full shard an arbitrary entry (the map's
-// iteration order is random) makes room.
-func (h *hints) put(key, id string) {
-	s := h.shard(key)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if old, ok := s.m[key]; ok {
-		if old != id {
-			s.m[key] = id
-		}
-		return
-	}
-	if len(s.m) >= h.max {
-		for k := range s.m {
-			delete(s.m, k)
-			break
-		}
-	}
-	s.m[key] = id
-}
-
-func (h *hints) drop(key string) {
-	s := h.shard(key)
-	s.mu.Lock()
-	delete(s.m, key)
-	s.mu.Unlock()
-}
-
-// len returns the number of hints, for tests.
-func (h *hints) len() int {
-	n := 0
-	for i := range h.shards {
-		s := &h.shards[i]
-		s.mu.Lock()
-		n += len(s.m)
-		s.mu.Unlock()
-	}
-	return n
-}
+func newHints(maxEntries int) *hints { return boundedmap.New[string](maxEntries, hintShards) }

@@ -247,7 +247,7 @@ func TestSessionJoin(t *testing.T) {
 				e.t.Fatal(err)
 			}
 			e.expect(key, "anonymous", 1)
-			if n := e.join.hints.len(); n != 0 {
+			if n := e.join.hints.Len(); n != 0 {
 				e.t.Errorf("%d hints left for a missing session", n)
 			}
 		}},
@@ -303,7 +303,7 @@ func TestSessionJoinLogin(t *testing.T) {
 	if err := e.join.Delete(ctx, r.Key); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.join.hints.len(); n != 0 {
+	if n := e.join.hints.Len(); n != 0 {
 		t.Errorf("%d hints after Delete", n)
 	}
 	e.expect(r.Key, "anonymous", 1)
@@ -402,18 +402,18 @@ func TestNewSessionJoinErrors(t *testing.T) {
 func TestHintsBounded(t *testing.T) {
 	h := newHints(100)
 	for i := range 10_000 {
-		h.put(fmt.Sprint("key", i), "1")
+		h.Put(fmt.Sprint("key", i), "1")
 	}
-	if n := h.len(); n > 100+hintShards || n == 0 {
+	if n := h.Len(); n > 100+hintShards || n == 0 {
 		t.Fatalf("%d hints, bound 100", n)
 	}
-	h.put("k", "1")
-	h.put("k", "2")
-	if id, ok := h.get("k"); !ok || id != "2" {
+	h.Put("k", "1")
+	h.Put("k", "2")
+	if id, ok := h.Get("k"); !ok || id != "2" {
 		t.Fatalf("get = %q %v", id, ok)
 	}
-	h.drop("k")
-	if _, ok := h.get("k"); ok {
+	h.Delete("k")
+	if _, ok := h.Get("k"); ok {
 		t.Fatal("dropped hint still there")
 	}
 }

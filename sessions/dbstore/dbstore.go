@@ -174,7 +174,7 @@ func (s *Store) record(ctx context.Context, key, data string, exp any) (sessions
 		return sessions.Record{}, fmt.Errorf("dbstore: load: %w", err)
 	}
 	if s.memo != nil {
-		if obj := s.memo.get(data); obj != nil {
+		if obj, ok := s.memo.Get(data); ok {
 			return sessions.Record{Key: key, Data: obj.DeepClone(), Expiry: expiry, Version: data}, nil
 		}
 	}
@@ -184,7 +184,7 @@ func (s *Store) record(ctx context.Context, key, data string, exp any) (sessions
 		return sessions.Record{Key: key, Data: pyjson.NewObject(0), Expiry: expiry, Version: data}, nil
 	}
 	if s.memo != nil {
-		s.memo.put(data, obj.DeepClone())
+		s.memo.Put(data, obj.DeepClone())
 	}
 	return sessions.Record{Key: key, Data: obj, Expiry: expiry, Version: data}, nil
 }

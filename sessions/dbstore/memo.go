@@ -1,8 +1,7 @@
 package dbstore
 
 import (
-	"sync"
-
+	"github.com/dmr-go/dmr/internal/boundedmap"
 	"github.com/dmr-go/dmr/pyjson"
 )
 
@@ -20,12 +19,10 @@ const DefaultDecodeMemo = 1024
 // a copy of the remembered dict (a deep copy of a session dict costs a
 // few allocations; decoding it, microseconds), so its Records stay the
 // caller's own as the Store contract says.
-type decodeMemo struct {
-	mu  sync.Mutex
-	m   map[string]*pyjson.Object
-	max int
-}
+type decodeMemo = boundedmap.Map[*pyjson.Object]
 
+// newDecodeMemo returns a memo of size texts (DefaultDecodeMemo for 0), or
+// nil (off) for a negative size. One shard: it holds exactly size at most.
 func newDecodeMemo(size int) *decodeMemo {
 	if size == 0 {
 		size = DefaultDecodeMemo
@@ -33,24 +30,5 @@ func newDecodeMemo(size int) *decodeMemo {
 	if size < 0 {
 		return nil
 	}
-	return &decodeMemo{m: make(map[string]*pyjson.Object, min(size, 64)), max: size}
-}
-
-func (d *decodeMemo) get(data string) *pyjson.Object {
-	d.mu.Lock()
-	o := d.m[data]
-	d.mu.Unlock()
-	return o
-}
-
-func (d *decodeMemo) put(data string, o *pyjson.Object) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.m[data]; !ok && len(d.m) >= d.max {
-		for k := range d.m { // full: drop an arbitrary entry
-			delete(d.m, k)
-			break
-		}
-	}
-	d.m[data] = o
+	return boundedmap.New[*pyjson.Object](size, 1)
 }

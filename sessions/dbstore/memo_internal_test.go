@@ -10,12 +10,12 @@ import (
 func TestDecodeMemoBounded(t *testing.T) {
 	m := newDecodeMemo(8)
 	for i := range 100 {
-		m.put(fmt.Sprint(i), pyjson.NewObject(0))
-		if len(m.m) > 8 {
-			t.Fatalf("%d entries after %d puts, max 8", len(m.m), i+1)
+		m.Put(fmt.Sprint(i), pyjson.NewObject(0))
+		if m.Len() > 8 {
+			t.Fatalf("%d entries after %d puts, max 8", m.Len(), i+1)
 		}
 	}
-	if m.get("99") == nil {
+	if _, ok := m.Get("99"); !ok {
 		t.Fatal("the last text put is not remembered")
 	}
 	if newDecodeMemo(-1) != nil {
