@@ -289,7 +289,7 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 	if err := e.openUsers(ctx, opts); err != nil {
 		return nil, err
 	}
-	if err := e.joinSessionUsers(opts); err != nil {
+	if err := e.joinSessionUsers(); err != nil {
 		return nil, err
 	}
 	e.Sessions, err = sessions.NewMiddleware(sessions.Options{
@@ -335,9 +335,10 @@ func open(ctx context.Context, cfg Config, opts Options, mode openMode) (_ *Env,
 // session store is the django_session table itself and the users come
 // straight from the user table on the same database. A request
 // authenticated by its session then costs one query instead of two.
-func (e *Env) joinSessionUsers(opts Options) error {
-	if e.Config.SessionStore != StoreDB || e.Store != e.SessionTable || e.authFeed != nil || e.authCacheTTL(opts) > 0 ||
-		e.UserTable == nil || e.Users != e.UserTable {
+func (e *Env) joinSessionUsers() error {
+	// A session or user cache wraps the table: Store or Users is then
+	// another value.
+	if e.Config.SessionStore != StoreDB || e.Store != e.SessionTable || e.UserTable == nil || e.Users != e.UserTable {
 		return nil
 	}
 	j, err := userdb.NewSessionJoin(e.SessionTable, e.UserTable, userdb.SessionJoinOptions{})
