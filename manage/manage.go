@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -299,11 +300,10 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 	if err := env.StartAuthCacheFeed(ctx); err != nil {
 		return err
 	}
-	gcPercent := DefaultGCPercent
-	if v, ok := c.inv.LookupEnv("GOGC"); ok && v != "" {
-		gcPercent = -2 // the runtime read GOGC itself
-	} else {
+	gogc := "GOGC from the environment" // the runtime read it itself
+	if v, ok := c.inv.LookupEnv("GOGC"); !ok || v == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(DefaultGCPercent))
+		gogc = strconv.Itoa(DefaultGCPercent) + " (default; set GOGC to change)"
 	}
 	h, _, err := c.app.Handler(env)
 	if err != nil {
@@ -340,7 +340,7 @@ func (c *cli) serve(ctx context.Context, addr string) error {
 		go func() { errc <- msrv.Serve(mln) }()
 	}
 	c.log.Info("serving", "url", "http://"+ln.Addr().String()+"/", "database", env.SQL.Dialect.String(), "sessions", string(env.Config.SessionStore),
-		"gogc", gcSetting(gcPercent))
+		"gogc", gogc)
 	go func() { errc <- srv.Serve(ln) }()
 	if c.inv.Ready != nil {
 		c.inv.Ready(ln.Addr())

@@ -3,7 +3,6 @@ package manage
 import (
 	"math"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/dmr-go/dmr"
@@ -96,14 +95,6 @@ const (
 // (say GOGC=100 for the runtime's default) to choose yourself; GOMEMLIMIT
 // applies as usual.
 const DefaultGCPercent = 400
-
-// gcSetting is the GC target for the start-up log line; -2 means GOGC.
-func gcSetting(percent int) string {
-	if percent == -2 {
-		return "GOGC from the environment"
-	}
-	return strconv.Itoa(percent) + " (default; set GOGC to change)"
-}
 
 func (c Config) writeTimeout() time.Duration {
 	body := c.BodyTimeout
