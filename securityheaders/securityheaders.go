@@ -55,20 +55,15 @@ type Options struct {
 
 // Policy is a validated configuration; it is safe for concurrent use.
 type Policy struct {
-	trust          Trust
-	frameOptions   string
-	contentType    string
-	referrerPolicy string
-	coop           string
-	hsts           string
-	redirect       bool
-	sslHost        string
-	exempt         []*regexp.Regexp
+	trust    Trust
+	redirect bool
+	sslHost  string
+	exempt   []*regexp.Regexp
 
-	// The header values as http.Header holds them, made once: Apply puts
-	// these slices (capacity 1, so an Add appends to a copy) into every
-	// response instead of allocating four per request.
-	frameOptionsV, contentTypeV, referrerPolicyV, coopV, hstsV []string
+	// The header values as http.Header holds them (nil: not sent), made
+	// once: Apply puts these slices (capacity 1, so an Add appends to a
+	// copy) into every response instead of allocating four per request.
+	frameOptions, contentType, referrerPolicy, coop, hsts []string
 	// hooks are the commit hooks for plain HTTP ([0]) and HTTPS ([1]).
 	hooks [2]applyHook
 }
@@ -114,25 +109,21 @@ func New(opts Options) (*Policy, error) {
 	if err := opts.Trust.Validate(); err != nil {
 		return nil, err
 	}
-	p := &Policy{
-		trust:        opts.Trust,
-		frameOptions: strings.ToUpper(orDefault(opts.FrameOptions, "DENY")),
-		contentType:  orDefault(opts.ContentTypeOptions, "nosniff"),
-		coop:         orDefault(opts.CrossOriginOpenerPolicy, "same-origin"),
-		redirect:     opts.SSLRedirect,
-		sslHost:      opts.SSLHost,
-	}
-	switch p.frameOptions {
+	frameOptions := strings.ToUpper(orDefault(opts.FrameOptions, "DENY"))
+	contentType := orDefault(opts.ContentTypeOptions, "nosniff")
+	coop := orDefault(opts.CrossOriginOpenerPolicy, "same-origin")
+	switch frameOptions {
 	case "", "DENY", "SAMEORIGIN":
 	default:
 		return nil, fmt.Errorf("securityheaders: FrameOptions %q: want DENY, SAMEORIGIN or Off", opts.FrameOptions)
 	}
-	if p.contentType != "" && p.contentType != "nosniff" {
+	if contentType != "" && contentType != "nosniff" {
 		return nil, fmt.Errorf("securityheaders: ContentTypeOptions %q: want nosniff or Off", opts.ContentTypeOptions)
 	}
-	if p.coop != "" && !contains(coopValues, p.coop) {
-		return nil, fmt.Errorf("securityheaders: CrossOriginOpenerPolicy %q: want one of %s or Off", p.coop, strings.Join(coopValues, ", "))
+	if coop != "" && !contains(coopValues, coop) {
+		return nil, fmt.Errorf("securityheaders: CrossOriginOpenerPolicy %q: want one of %s or Off", coop, strings.Join(coopValues, ", "))
 	}
+	var referrerPolicy string
 	if rp := orDefault(opts.ReferrerPolicy, "same-origin"); rp != "" {
 		// Django splits a string on commas, strips each value and joins them
 		// with ",".
@@ -144,18 +135,19 @@ func New(opts Options) (*Policy, error) {
 			}
 			vals = append(vals, v)
 		}
-		p.referrerPolicy = strings.Join(vals, ",")
+		referrerPolicy = strings.Join(vals, ",")
 	}
 	if opts.HSTSSeconds < 0 {
 		return nil, errors.New("securityheaders: negative HSTSSeconds")
 	}
+	var hsts string
 	if opts.HSTSSeconds > 0 {
-		p.hsts = "max-age=" + strconv.Itoa(opts.HSTSSeconds)
+		hsts = "max-age=" + strconv.Itoa(opts.HSTSSeconds)
 		if opts.HSTSIncludeSubdomains {
-			p.hsts += "; includeSubDomains"
+			hsts += "; includeSubDomains"
 		}
 		if opts.HSTSPreload {
-			p.hsts += "; preload"
+			hsts += "; preload"
 		}
 	} else if opts.HSTSIncludeSubdomains || opts.HSTSPreload {
 		return nil, errors.New("securityheaders: HSTSIncludeSubdomains and HSTSPreload need HSTSSeconds")
@@ -165,6 +157,11 @@ func New(opts Options) (*Policy, error) {
 			return nil, fmt.Errorf("securityheaders: SSLHost %q is not a host[:port]", opts.SSLHost)
 		}
 	}
+	p := &Policy{
+		trust: opts.Trust, redirect: opts.SSLRedirect, sslHost: opts.SSLHost,
+		frameOptions: headerValue(frameOptions), contentType: headerValue(contentType),
+		referrerPolicy: headerValue(referrerPolicy), coop: headerValue(coop), hsts: headerValue(hsts),
+	}
 	for _, e := range opts.RedirectExempt {
 		re, err := regexp.Compile(e)
 		if err != nil {
@@ -172,8 +169,6 @@ func New(opts Options) (*Policy, error) {
 		}
 		p.exempt = append(p.exempt, re)
 	}
-	p.frameOptionsV, p.contentTypeV = headerValue(p.frameOptions), headerValue(p.contentType)
-	p.referrerPolicyV, p.coopV, p.hstsV = headerValue(p.referrerPolicy), headerValue(p.coop), headerValue(p.hsts)
 	p.hooks = [2]applyHook{{p: p}, {p: p, secure: true}}
 	return p, nil
 }
@@ -216,12 +211,12 @@ func (p *Policy) Middleware(next http.Handler) http.Handler {
 // whether the request came over HTTPS (only then is HSTS sent).
 func (p *Policy) Apply(h http.Header, secure bool) {
 	if secure {
-		setDefault(h, "Strict-Transport-Security", p.hstsV)
+		setDefault(h, "Strict-Transport-Security", p.hsts)
 	}
-	setDefault(h, "X-Content-Type-Options", p.contentTypeV)
-	setDefault(h, "Referrer-Policy", p.referrerPolicyV)
-	setDefault(h, "Cross-Origin-Opener-Policy", p.coopV)
-	setDefault(h, "X-Frame-Options", p.frameOptionsV)
+	setDefault(h, "X-Content-Type-Options", p.contentType)
+	setDefault(h, "Referrer-Policy", p.referrerPolicy)
+	setDefault(h, "Cross-Origin-Opener-Policy", p.coop)
+	setDefault(h, "X-Frame-Options", p.frameOptions)
 }
 
 // setDefault sets key to value (shared by all responses: callers must not
